@@ -1,0 +1,162 @@
+// The notebook's experiment: R independent runs of D days, summarised per day as mean ± standard error.
+
+import Dispatch
+import Foundation
+
+/// The protocol's sizes.
+public struct Schedule: Sendable, Equatable {
+    public var decisionsPerDay: Int
+    public var days: Int
+    public var runs: Int
+
+    public init(decisionsPerDay: Int = 100, days: Int = 14, runs: Int = 10) {
+        self.decisionsPerDay = decisionsPerDay
+        self.days = days
+        self.runs = runs
+    }
+}
+
+/// A policy's learning curve: per day, the mean over runs of the day's average viewing time and its
+/// standard error, computed with numpy's rounding (`mean(axis=0)`, `std(axis=0) / sqrt(R)`).
+public struct Curve: Sendable, Equatable {
+    public let label: String
+    public let runs: Int
+    public let mean: [Double]
+    public let standardError: [Double]
+
+    public init(label: String, runs: Int, mean: [Double], standardError: [Double]) {
+        self.label = label
+        self.runs = runs
+        self.mean = mean
+        self.standardError = standardError
+    }
+
+    /// Summarises R runs' daily averages (`dailyMeans[r][day]`).
+    public init(label: String, dailyMeans: [[Double]]) {
+        precondition(!dailyMeans.isEmpty && dailyMeans.allSatisfy { $0.count == dailyMeans[0].count })
+        let r = dailyMeans.count, days = dailyMeans[0].count
+        var mean = [Double](repeating: 0, count: days)
+        var standardError = [Double](repeating: 0, count: days)
+        let rootR = Double(r).squareRoot()
+        for day in 0..<days {
+            // numpy reduces along axis 0 row by row, in order.
+            var sum = 0.0
+            for run in 0..<r { sum += dailyMeans[run][day] }
+            let m = sum / Double(r)
+            var squares = 0.0
+            for run in 0..<r {
+                let deviation = dailyMeans[run][day] - m
+                squares += deviation * deviation
+            }
+            mean[day] = m
+            standardError[day] = (squares / Double(r)).squareRoot() / rootR
+        }
+        self.init(label: label, runs: r, mean: mean, standardError: standardError)
+    }
+
+    /// Days are numbered from 1; day 5 onwards is where the notebook reads the asymptote.
+    public static let asymptoteFirstDay = 5
+
+    /// The mean over days 5…D (the notebook's `mean[4:].mean()`), or nil with fewer than 5 days.
+    public var asymptote: Double? {
+        guard mean.count >= Self.asymptoteFirstDay else { return nil }
+        return numpyMean(Array(mean[(Self.asymptoteFirstDay - 1)...]))
+    }
+}
+
+public enum Experiment {
+    /// All cores of this machine.
+    public static var availableThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The notebook's `run_sequences`: `schedule.runs` runs of `schedule.days` days with `policy`.
+    ///
+    /// With the `numpy` generator the runs share one stream, one after another, as in the notebook.
+    /// With `default` one word is drawn from the experiment's generator as a key, run r uses the
+    /// stream (key, r), and runs execute on up to `threads` threads; the curve does not depend on it.
+    /// `progress` is called (from any thread) with the number of runs finished.
+    public static func runSequences(
+        world: World, policy: Policy, schedule: Schedule, generator: inout Generator,
+        oracleValue: Double, threads: Int = availableThreads,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) -> Curve {
+        precondition(schedule.runs >= 1 && schedule.days >= 1 && schedule.decisionsPerDay >= 1)
+        var daily = [[Double]]()
+        switch generator {
+        case .numpy:
+            for r in 0..<schedule.runs {
+                var run = Run(world: world, policy: policy, generator: generator, oracleValue: oracleValue)
+                daily.append(play(&run, schedule: schedule))
+                generator = run.generator
+                progress?(r + 1)
+            }
+        case .fast(var master):
+            let key = master.next()
+            generator = .fast(master)
+            daily = parallelRuns(count: schedule.runs, threads: threads, progress: progress) { r in
+                var run = Run(world: world, policy: policy, generator: .fast(Xoshiro256(key: key, stream: UInt64(r))),
+                              oracleValue: oracleValue)
+                return play(&run, schedule: schedule)
+            }
+        }
+        return Curve(label: policy.label, dailyMeans: daily)
+    }
+
+    /// D × (day, fit): the notebook's `run_experiment_sequence` after its reset.
+    public static func play(_ run: inout Run, schedule: Schedule) -> [Double] {
+        var means = [Double]()
+        means.reserveCapacity(schedule.days)
+        for _ in 0..<schedule.days {
+            means.append(run.playDay(decisions: schedule.decisionsPerDay).meanViewingTime)
+            run.fit()
+        }
+        return means
+    }
+
+    /// Runs `body` for 0..<count on up to `threads` workers; results in index order.
+    static func parallelRuns(
+        count: Int, threads: Int, progress: (@Sendable (Int) -> Void)?,
+        _ body: @Sendable (Int) -> [Double]
+    ) -> [[Double]] {
+        let slots = Slots(count: count)
+        let workers = max(1, min(threads, count))
+        let finished = Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: count, by: workers) {
+                slots.store(body(index), at: index)
+                let done = finished.increment()
+                progress?(done)
+            }
+        }
+        return slots.values()
+    }
+}
+
+/// Result slots written by worker threads, each index by exactly one worker.
+private final class Slots: @unchecked Sendable {
+    private var storage: UnsafeMutableBufferPointer<[Double]>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: [])
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    func store(_ value: [Double], at index: Int) { storage[index] = value }
+    func values() -> [[Double]] { Array(storage) }
+}
+
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

@@ -1,0 +1,204 @@
+// Least squares as the notebook computes it: β = pinv(XᵀX)·Xᵀy, with numpy's cut-off for small values.
+
+import Foundation
+
+/// Solves the normal equations of one action, `pinv(A)·b` for a symmetric positive semi-definite A.
+///
+/// numpy's `pinv` discards singular values at or below 1e-15 × the largest. For a symmetric matrix
+/// the singular values are the eigenvalues' magnitudes, so a cyclic Jacobi eigendecomposition, which
+/// is accurate and fast at small sizes, gives the same pseudo-inverse. When the Cholesky pivots show
+/// the matrix is comfortably full rank, the pseudo-inverse is the inverse and Cholesky is used instead.
+/// Scratch space is allocated once per solver, never per solve.
+public struct PseudoInverseSolver: Sendable {
+    public let size: Int
+    /// numpy's default `rcond`.
+    public static let cutoff = 1e-15
+    /// Smallest Cholesky pivot, relative to the largest diagonal entry, that takes the fast path.
+    /// Exactly singular count matrices leave pivots near 1e-16; anything below this goes to Jacobi.
+    public static let choleskyPivotFloor = 1e-9
+
+    private var matrix: [Double]
+    private var vectors: [Double]
+    private var values: [Double]
+    private var work: [Double]
+
+    public init(size: Int) {
+        precondition(size >= 1)
+        self.size = size
+        matrix = [Double](repeating: 0, count: size * size)
+        vectors = [Double](repeating: 0, count: size * size)
+        values = [Double](repeating: 0, count: size)
+        work = [Double](repeating: 0, count: size)
+    }
+
+    /// Writes pinv(A)·b into `solution[0], solution[stride], …` (A is `size`×`size`, row-major).
+    public mutating func solve(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        into solution: UnsafeMutablePointer<Double>, stride: Int = 1
+    ) {
+        if !solveByCholesky(a, b, into: solution, stride: stride) {
+            solveByEigen(a, b, into: solution, stride: stride)
+        }
+    }
+
+    /// Convenience for arrays; returns the solution.
+    public mutating func solve(_ a: [Double], _ b: [Double]) -> [Double] {
+        precondition(a.count == size * size && b.count == size)
+        var x = [Double](repeating: 0, count: size)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                x.withUnsafeMutableBufferPointer { xp in solve(ap.baseAddress!, bp.baseAddress!, into: xp.baseAddress!) }
+            }
+        }
+        return x
+    }
+
+    /// The pseudo-inverse itself, column by column (for tests and inspection).
+    public mutating func pseudoInverse(_ a: [Double]) -> [Double] {
+        precondition(a.count == size * size)
+        var result = [Double](repeating: 0, count: size * size)
+        for column in 0..<size {
+            var unit = [Double](repeating: 0, count: size)
+            unit[column] = 1
+            a.withUnsafeBufferPointer { ap in
+                unit.withUnsafeBufferPointer { up in
+                    result.withUnsafeMutableBufferPointer { rp in
+                        solveByEigen(ap.baseAddress!, up.baseAddress!, into: rp.baseAddress! + column, stride: size)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    // MARK: Cholesky fast path
+
+    private mutating func solveByCholesky(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        into solution: UnsafeMutablePointer<Double>, stride: Int
+    ) -> Bool {
+        let n = size
+        var largest = 0.0
+        for i in 0..<n { largest = max(largest, a[i * n + i]) }
+        guard largest > 0 else { return false }
+        let floor = largest * Self.choleskyPivotFloor
+        return matrix.withUnsafeMutableBufferPointer { lBuffer in
+            work.withUnsafeMutableBufferPointer { yBuffer in
+                let l = lBuffer.baseAddress!, y = yBuffer.baseAddress!
+                for i in 0..<n {
+                    for j in 0...i {
+                        var sum = a[i * n + j]
+                        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                        if i == j {
+                            guard sum > floor else { return false }
+                            l[i * n + i] = sum.squareRoot()
+                        } else {
+                            l[i * n + j] = sum / l[j * n + j]
+                        }
+                    }
+                }
+                for i in 0..<n {
+                    var sum = b[i]
+                    for k in 0..<i { sum -= l[i * n + k] * y[k] }
+                    y[i] = sum / l[i * n + i]
+                }
+                for i in Swift.stride(from: n - 1, through: 0, by: -1) {
+                    var sum = y[i]
+                    for k in (i + 1)..<n { sum -= l[k * n + i] * y[k] }
+                    y[i] = sum / l[i * n + i]
+                }
+                for i in 0..<n { solution[i * stride] = y[i] }
+                return true
+            }
+        }
+    }
+
+    // MARK: Jacobi eigendecomposition
+
+    private mutating func solveByEigen(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        into solution: UnsafeMutablePointer<Double>, stride: Int
+    ) {
+        let n = size
+        matrix.withUnsafeMutableBufferPointer { mBuffer in
+            vectors.withUnsafeMutableBufferPointer { vBuffer in
+                values.withUnsafeMutableBufferPointer { wBuffer in
+                    work.withUnsafeMutableBufferPointer { tBuffer in
+                        let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
+                        let w = wBuffer.baseAddress!, t = tBuffer.baseAddress!
+                        for i in 0..<(n * n) { m[i] = a[i]; v[i] = 0 }
+                        for i in 0..<n { v[i * n + i] = 1 }
+                        Self.jacobi(m, v, n)
+                        var largest = 0.0
+                        for i in 0..<n {
+                            w[i] = m[i * n + i]
+                            largest = max(largest, w[i].magnitude)
+                        }
+                        let cut = Self.cutoff * largest
+                        for i in 0..<n { solution[i * stride] = 0 }
+                        guard largest > 0 else { return }
+                        // β = Σ over kept eigenpairs of v (vᵀb) / λ
+                        for e in 0..<n where w[e].magnitude > cut {
+                            var projection = 0.0
+                            for i in 0..<n { projection += v[i * n + e] * b[i] }
+                            t[e] = projection / w[e]
+                            for i in 0..<n { solution[i * stride] += v[i * n + e] * t[e] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cyclic Jacobi rotations until the off-diagonal part vanishes to working precision.
+    /// On return the diagonal of `m` holds the eigenvalues and the columns of `v` the eigenvectors.
+    private static func jacobi(_ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ n: Int) {
+        for sweep in 0..<64 {
+            var off = 0.0
+            for p in 0..<n { for q in (p + 1)..<n { off += m[p * n + q] * m[p * n + q] } }
+            if off == 0 { return }
+            for p in 0..<(n - 1) {
+                for q in (p + 1)..<n {
+                    let apq = m[p * n + q]
+                    if apq == 0 { continue }
+                    let app = m[p * n + p], aqq = m[q * n + q]
+                    let g = 100 * apq.magnitude
+                    // After a few sweeps, an element below the diagonal's precision is set to zero.
+                    if sweep > 3, app.magnitude + g == app.magnitude, aqq.magnitude + g == aqq.magnitude {
+                        m[p * n + q] = 0
+                        m[q * n + p] = 0
+                        continue
+                    }
+                    let h = aqq - app
+                    let tangent: Double
+                    if h.magnitude + g == h.magnitude {
+                        tangent = apq / h
+                    } else {
+                        let theta = 0.5 * h / apq
+                        tangent = (theta < 0 ? -1.0 : 1.0) / (theta.magnitude + (1 + theta * theta).squareRoot())
+                    }
+                    let c = 1 / (1 + tangent * tangent).squareRoot()
+                    let s = tangent * c
+                    let tau = s / (1 + c)
+                    let shift = tangent * apq
+                    m[p * n + p] = app - shift
+                    m[q * n + q] = aqq + shift
+                    m[p * n + q] = 0
+                    m[q * n + p] = 0
+                    for r in 0..<n where r != p && r != q {
+                        let grp = m[r * n + p], grq = m[r * n + q]
+                        let newP = grp - s * (grq + grp * tau)
+                        let newQ = grq + s * (grp - grq * tau)
+                        m[r * n + p] = newP; m[p * n + r] = newP
+                        m[r * n + q] = newQ; m[q * n + r] = newQ
+                    }
+                    for r in 0..<n {
+                        let vrp = v[r * n + p], vrq = v[r * n + q]
+                        v[r * n + p] = vrp - s * (vrq + vrp * tau)
+                        v[r * n + q] = vrq + s * (vrp - vrq * tau)
+                    }
+                }
+            }
+        }
+    }
+}

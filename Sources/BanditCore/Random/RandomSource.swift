@@ -1,0 +1,116 @@
+// The protocol every random generator of the engine speaks, and the closed set of generators.
+
+/// A source of the draws the simulation needs, with the semantics of one reference implementation.
+///
+/// Hot loops are generic over this protocol so that each generator is specialised, never boxed.
+public protocol RandomSource: Sendable {
+    /// True when the generator reproduces the notebook's draw order, quirks included.
+    static var reproducesNotebook: Bool { get }
+    /// `exp` exactly as the reference computes it for this generator's mode.
+    static func exp(_ x: Double) -> Double
+
+    mutating func nextUInt32() -> UInt32
+    /// A double uniform on [0, 1).
+    mutating func nextDouble() -> Double
+    /// A standard normal deviate.
+    mutating func nextNormal() -> Double
+    /// An integer uniform on 0..<bound (`randint(0, bound)`); bound ≥ 1.
+    mutating func nextInt(below bound: Int) -> Int
+    /// A user's context as a bit mask: bit 0 (the constant feature) set, bits 1..<features uniform.
+    mutating func nextContext(features: Int) -> UInt64
+}
+
+/// Which generator an experiment uses.
+public enum GeneratorKind: String, Sendable, CaseIterable, Codable {
+    /// MT19937 with numpy's legacy `RandomState` semantics: reproduces the notebook bit for bit.
+    case numpy
+    /// Xoshiro256** with an independent stream per run: fast, and runs execute in parallel.
+    case `default`
+}
+
+/// An experiment's generator, whichever kind it is. A value: copying it checkpoints it.
+public enum Generator: Sendable, Equatable {
+    case numpy(NumpyRandom)
+    case fast(Xoshiro256)
+
+    /// A generator of the given kind seeded as `np.random.seed(seed)` would (numpy) or by SplitMix64.
+    public init(kind: GeneratorKind, seed: UInt32) {
+        switch kind {
+        case .numpy: self = .numpy(NumpyRandom(seed: seed))
+        case .default: self = .fast(Xoshiro256(seed: UInt64(seed)))
+        }
+    }
+
+    public var kind: GeneratorKind {
+        switch self {
+        case .numpy: .numpy
+        case .fast: .default
+        }
+    }
+
+    /// The generator's full state, for checkpoints.
+    public var state: GeneratorState {
+        switch self {
+        case .numpy(let g): g.state
+        case .fast(let g): g.state
+        }
+    }
+
+    public init(state: GeneratorState) throws(GeneratorState.Invalid) {
+        switch state.kind {
+        case .numpy: self = .numpy(try NumpyRandom(state: state))
+        case .default: self = .fast(try Xoshiro256(state: state))
+        }
+    }
+}
+
+/// A generator's complete state as plain words, so that a store can write it and read it back.
+public struct GeneratorState: Sendable, Equatable, Hashable {
+    public var kind: GeneratorKind
+    /// The generator's words (MT19937: 624 key words then the position; Xoshiro: four words).
+    public var words: [UInt64]
+    /// A normal deviate drawn in a pair and kept for the next call, if any.
+    public var cachedNormal: Double?
+
+    public init(kind: GeneratorKind, words: [UInt64], cachedNormal: Double?) {
+        self.kind = kind
+        self.words = words
+        self.cachedNormal = cachedNormal
+    }
+
+    /// The state does not describe a generator of its kind.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "invalid generator state: \(reason)" }
+    }
+
+    /// Layout version of `encoded()`.
+    public static let encodingVersion: UInt8 = 1
+
+    /// Little-endian bytes: version, kind, has-cached-normal, then the cached normal's and the words' bits.
+    public func encoded() -> [UInt8] {
+        var bytes: [UInt8] = [Self.encodingVersion, kind == .numpy ? 0 : 1, cachedNormal == nil ? 0 : 1]
+        bytes.reserveCapacity(3 + 8 * (words.count + 1))
+        func append(_ word: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        append(cachedNormal?.bitPattern ?? 0)
+        for word in words { append(word) }
+        return bytes
+    }
+
+    public init(encoded bytes: [UInt8]) throws(Invalid) {
+        guard bytes.count >= 11, (bytes.count - 3) % 8 == 0 else { throw Invalid(reason: "\(bytes.count) bytes") }
+        guard bytes[0] == Self.encodingVersion else { throw Invalid(reason: "encoding version \(bytes[0])") }
+        guard bytes[1] <= 1, bytes[2] <= 1 else { throw Invalid(reason: "bad header") }
+        func word(at index: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for k in 0..<8 { value |= UInt64(bytes[3 + 8 * index + k]) << UInt64(8 * k) }
+            return value
+        }
+        let count = (bytes.count - 3) / 8
+        kind = bytes[1] == 0 ? .numpy : .default
+        cachedNormal = bytes[2] == 1 ? Double(bitPattern: word(at: 0)) : nil
+        words = (1..<count).map(word(at:))
+    }
+}

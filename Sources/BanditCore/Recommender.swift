@@ -1,0 +1,262 @@
+// The learner: its coefficients, what it has seen, how it decides and how it refits.
+
+/// A recommender with the notebook's decision rules, initial random coefficients and refits.
+///
+/// Greedy and ε-greedy keep per-action sufficient statistics (XᵀX, Xᵀy) updated as decisions are
+/// recorded, so a fit costs O(K·d³) however many decisions were logged. Thompson sampling keeps each
+/// action's samples, since every fit draws B bootstrap resamples of them.
+public struct Recommender: Sendable {
+    public let policy: Policy
+    public let features: Int
+    public let actions: Int
+    /// Coefficient sets: 1 for greedy and ε-greedy, the ensemble's size for Thompson sampling.
+    public private(set) var members: Int
+    /// members × features × actions: the coefficient of feature j for post a in member m is at
+    /// `(m * features + j) * actions + a`, so that a context's predictions add whole rows.
+    public private(set) var coefficients: [Double]
+    /// Decisions recorded per action since the reset.
+    public private(set) var counts: [Int]
+    /// Fits since the reset.
+    public private(set) var fits: Int
+
+    private var gram: [Double]
+    private var moment: [Double]
+    private var sampleContexts: [[UInt64]]
+    private var sampleRewards: [[Double]]
+
+    private var solver: PseudoInverseSolver
+    /// One slot per context pattern when they are few; otherwise 1024 slots hashed by context.
+    private var choicesByPattern = true
+    private var choiceTags: [UInt64]
+    private var choiceTable: [Int32]
+    private var predictions: [Double]
+    private var resampleCounts: [Int32]
+    private var scratchGram: [Double]
+    private var scratchMoment: [Double]
+
+    /// A reset recommender: its initial coefficients are drawn N(0,1) as the notebook's `reset()`.
+    ///
+    /// Thompson sampling's reset draws K ensembles of K coefficient vectors when the generator
+    /// reproduces the notebook (its quirk: B is only used from the first fit on), B otherwise.
+    public init<R: RandomSource>(policy: Policy, features: Int, actions: Int, using rng: inout R) {
+        precondition(features >= 1 && features <= World.maximumFeatures && actions >= 1)
+        self.policy = policy
+        self.features = features
+        self.actions = actions
+        let d = features, k = actions
+        switch policy {
+        case .greedy, .epsilonGreedy: members = 1
+        case .thompson(let replicates): members = R.reproducesNotebook ? k : replicates
+        }
+        coefficients = [Double](repeating: 0, count: members * d * k)
+        for m in 0..<members {
+            for a in 0..<k {
+                for j in 0..<d { coefficients[(m * d + j) * k + a] = rng.nextNormal() }
+            }
+        }
+        counts = [Int](repeating: 0, count: k)
+        fits = 0
+        let keepsStatistics = !policy.isThompson
+        gram = [Double](repeating: 0, count: keepsStatistics ? k * d * d : 0)
+        moment = [Double](repeating: 0, count: keepsStatistics ? k * d : 0)
+        sampleContexts = keepsStatistics ? [] : Array(repeating: [], count: k)
+        sampleRewards = keepsStatistics ? [] : Array(repeating: [], count: k)
+        solver = PseudoInverseSolver(size: d)
+        choiceTags = []
+        choiceTable = []
+        predictions = [Double](repeating: 0, count: k)
+        resampleCounts = []
+        scratchGram = [Double](repeating: 0, count: d * d)
+        scratchMoment = [Double](repeating: 0, count: d)
+        resizeChoiceCache()
+    }
+
+    // MARK: Deciding
+
+    /// The policy's decision for a context, with the exact probability that the policy chose it.
+    @inline(__always)
+    public mutating func decide<R: RandomSource>(context: UInt64, using rng: inout R) -> (action: Int, propensity: Double) {
+        switch policy {
+        case .greedy:
+            return (Int(choiceTable[choiceSlot(for: context)]), 1)
+        case .epsilonGreedy(let epsilon):
+            let explore = rng.nextDouble() < epsilon
+            let greedy = Int(choiceTable[choiceSlot(for: context)])
+            let action = explore ? rng.nextInt(below: actions) : greedy
+            let uniform = epsilon / Double(actions)
+            return (action, action == greedy ? 1 - epsilon + uniform : uniform)
+        case .thompson:
+            let member = rng.nextInt(below: members)
+            let base = choiceSlot(for: context)
+            let action = choiceTable[base + member]
+            var agreeing = 0
+            for m in 0..<members where choiceTable[base + m] == action { agreeing += 1 }
+            return (Int(action), Double(agreeing) / Double(members))
+        }
+    }
+
+    /// Every member's greedy choice for this context, as an index into `choiceTable`.
+    ///
+    /// Choices only change at a fit, and with few features contexts repeat within a day, so they are
+    /// kept in a direct-mapped table keyed by the context and cleared at each fit.
+    @inline(__always)
+    private mutating func choiceSlot(for context: UInt64) -> Int {
+        let slot = choicesByPattern
+            ? Int(context >> 1) : Int(truncatingIfNeeded: (context &* 0x9e37_79b9_7f4a_7c15) >> 54)
+        let base = slot * members
+        if choiceTags[slot] != context {
+            choiceTags[slot] = context
+            for m in 0..<members { choiceTable[base + m] = Int32(greedyChoice(member: m, context: context)) }
+        }
+        return base
+    }
+
+    /// The first post with the highest predicted viewing time under member m's coefficients.
+    private mutating func greedyChoice(member m: Int, context: UInt64) -> Int {
+        let d = features, k = actions
+        return coefficients.withUnsafeBufferPointer { c in
+            predictions.withUnsafeMutableBufferPointer { p in
+                for a in 0..<k { p[a] = 0 }
+                var bits = context
+                while bits != 0 {
+                    let row = (m * d + bits.trailingZeroBitCount) * k
+                    for a in 0..<k { p[a] += c[row + a] }
+                    bits &= bits - 1
+                }
+                var best = 0, bestValue = -Double.infinity
+                for a in 0..<k where p[a] > bestValue {
+                    best = a
+                    bestValue = p[a]
+                }
+                return best
+            }
+        }
+    }
+
+    private mutating func resizeChoiceCache() {
+        let patterns = features - 1 <= 12 ? 1 << (features - 1) : Int.max
+        choicesByPattern = patterns <= 4096 && patterns * members <= 1 << 18
+        let slots = choicesByPattern ? patterns : 1024
+        choiceTags = [UInt64](repeating: 0, count: slots)
+        choiceTable = [Int32](repeating: 0, count: slots * members)
+    }
+
+    private mutating func forgetChoices() {
+        for i in choiceTags.indices { choiceTags[i] = 0 }
+    }
+
+    // MARK: Learning
+
+    /// Takes one logged decision into what the next fit will use.
+    @inline(__always)
+    public mutating func record(context: UInt64, action: Int, reward: Double) {
+        counts[action] += 1
+        if policy.isThompson {
+            sampleContexts[action].append(context)
+            sampleRewards[action].append(reward)
+        } else {
+            let d = features
+            gram.withUnsafeMutableBufferPointer { g in
+                moment.withUnsafeMutableBufferPointer { y in
+                    Self.accumulate(context: context, weight: 1, reward: reward, features: d,
+                                    gram: g.baseAddress! + action * d * d, moment: y.baseAddress! + action * d)
+                }
+            }
+        }
+    }
+
+    /// Refits on everything recorded since the reset: per-action least squares β = pinv(XᵀX)·Xᵀy,
+    /// zeros for a post never shown; for Thompson sampling, once per bootstrap replicate.
+    public mutating func fit<R: RandomSource>(using rng: inout R) {
+        let d = features, k = actions
+        switch policy {
+        case .greedy, .epsilonGreedy:
+            for a in 0..<k { solve(action: a, member: 0, gramOffset: a * d * d, momentOffset: a * d, fromStatistics: true) }
+        case .thompson(let replicates):
+            if members != replicates {
+                members = replicates
+                coefficients = [Double](repeating: 0, count: members * d * k)
+                resizeChoiceCache()
+            }
+            for m in 0..<replicates {
+                for a in 0..<k {
+                    resample(action: a, using: &rng)
+                    solve(action: a, member: m, gramOffset: 0, momentOffset: 0, fromStatistics: false)
+                }
+            }
+        }
+        fits += 1
+        forgetChoices()
+    }
+
+    /// Draws `randint(0, n, size=n)` over action a's samples and forms the resample's XᵀX and Xᵀy.
+    private mutating func resample<R: RandomSource>(action a: Int, using rng: inout R) {
+        let n = counts[a], d = features
+        for i in 0..<(d * d) { scratchGram[i] = 0 }
+        for i in 0..<d { scratchMoment[i] = 0 }
+        guard n > 0 else { return }
+        if resampleCounts.count < n { resampleCounts = [Int32](repeating: 0, count: max(n, 2 * resampleCounts.count)) }
+        resampleCounts.withUnsafeMutableBufferPointer { times in
+            for i in 0..<n { times[i] = 0 }
+            for _ in 0..<n { times[rng.nextInt(below: n)] += 1 }
+            sampleContexts[a].withUnsafeBufferPointer { x in
+                sampleRewards[a].withUnsafeBufferPointer { y in
+                    scratchGram.withUnsafeMutableBufferPointer { g in
+                        scratchMoment.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<n where times[i] != 0 {
+                                Self.accumulate(context: x[i], weight: Double(times[i]), reward: y[i], features: d,
+                                                gram: g.baseAddress!, moment: v.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func solve(action a: Int, member m: Int, gramOffset: Int, momentOffset: Int, fromStatistics: Bool) {
+        let d = features, k = actions
+        coefficients.withUnsafeMutableBufferPointer { c in
+            let target = c.baseAddress! + m * d * k + a
+            guard counts[a] > 0 else {
+                for j in 0..<d { target[j * k] = 0 }
+                return
+            }
+            (fromStatistics ? gram : scratchGram).withUnsafeBufferPointer { g in
+                (fromStatistics ? moment : scratchMoment).withUnsafeBufferPointer { y in
+                    solver.solve(g.baseAddress! + gramOffset, y.baseAddress! + momentOffset, into: target, stride: k)
+                }
+            }
+        }
+    }
+
+    /// Adds weight·x·xᵀ to a d×d matrix and weight·reward·x to a vector, for a binary x.
+    @inline(__always)
+    private static func accumulate(
+        context: UInt64, weight: Double, reward: Double, features d: Int,
+        gram: UnsafeMutablePointer<Double>, moment: UnsafeMutablePointer<Double>
+    ) {
+        let weightedReward = weight * reward
+        var outer = context
+        while outer != 0 {
+            let j = outer.trailingZeroBitCount
+            outer &= outer - 1
+            moment[j] += weightedReward
+            gram[j * d + j] += weight
+            var inner = outer
+            while inner != 0 {
+                let i = inner.trailingZeroBitCount
+                inner &= inner - 1
+                gram[j * d + i] += weight
+                gram[i * d + j] += weight
+            }
+        }
+    }
+}
+
+extension Policy {
+    var isThompson: Bool {
+        if case .thompson = self { return true }
+        return false
+    }
+}
