@@ -95,6 +95,24 @@ public struct Recommender: Sendable {
         }
     }
 
+    /// The probability of each post under the policy for this context, given the current coefficients:
+    /// the distribution that `decide` samples from.
+    public mutating func propensities(context: UInt64) -> [Double] {
+        var result = [Double](repeating: 0, count: actions)
+        let base = choiceSlot(for: context)
+        switch policy {
+        case .greedy:
+            result[Int(choiceTable[base])] = 1
+        case .epsilonGreedy(let epsilon):
+            for a in 0..<actions { result[a] = epsilon / Double(actions) }
+            result[Int(choiceTable[base])] += 1 - epsilon
+        case .thompson:
+            for m in 0..<members { result[Int(choiceTable[base + m])] += 1 }
+            for a in 0..<actions { result[a] /= Double(members) }
+        }
+        return result
+    }
+
     /// Every member's greedy choice for this context, as an index into `choiceTable`.
     ///
     /// Choices only change at a fit, and with few features contexts repeat within a day, so they are

@@ -1,0 +1,41 @@
+# bandit: build, run, test and benchmark. `make run` and `make test` work on a fresh Debian machine.
+
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+PREFIX ?= /usr/local
+APT_PACKAGES := libreadline-dev libsqlite3-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release run test bench install clean
+
+all: build
+
+# Installs the C libraries the program links when they are missing (Debian/Ubuntu).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Builds and starts the program.
+run: release
+	.build/release/bandit
+
+test: deps
+	$(SWIFT) test
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 .build/release/bandit $(DESTDIR)$(PREFIX)/bin/bandit
+	install -m 644 man/bandit.1 $(DESTDIR)$(PREFIX)/share/man/man1/bandit.1
+
+clean:
+	rm -rf .build

@@ -1,0 +1,95 @@
+// Least squares with numpy's pinv semantics, against answers known in closed form.
+
+import BanditCore
+import Testing
+
+@Suite("Pseudo-inverse")
+struct LinearAlgebraTests {
+    static func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-12) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
+    }
+
+    static func multiply(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for k in 0..<n { c[i * n + j] += a[i * n + k] * b[k * n + j] } } }
+        return c
+    }
+
+    @Test("full rank: the inverse")
+    func fullRank() {
+        var solver = PseudoInverseSolver(size: 2)
+        let inverse: [Double] = [2.0 / 3, -1.0 / 3, -1.0 / 3, 2.0 / 3]
+        #expect(Self.close(solver.pseudoInverse([2, 1, 1, 2]), inverse))
+        #expect(Self.close(solver.solve([2, 1, 1, 2], [3, 3]), [1, 1]))
+        var three = PseudoInverseSolver(size: 3)
+        // The notebook's example: one sample per basis context.
+        #expect(Self.close(three.solve([1, 0, 0, 0, 1, 0, 0, 0, 1], [0.6, 0.9, 1.3]), [0.6, 0.9, 1.3]))
+    }
+
+    @Test("rank deficient: the minimum-norm solution")
+    func rankDeficient() {
+        var solver = PseudoInverseSolver(size: 2)
+        // [[1,1],[1,1]] = 2·uuᵀ with u = (1,1)/√2, so pinv = uuᵀ/2 = [[1,1],[1,1]]/4.
+        #expect(Self.close(solver.pseudoInverse([1, 1, 1, 1]), [0.25, 0.25, 0.25, 0.25]))
+        // One sample x = (1,1,0) with reward 2: β = x·2/|x|² = (1,1,0).
+        var three = PseudoInverseSolver(size: 3)
+        #expect(Self.close(three.solve([1, 1, 0, 1, 1, 0, 0, 0, 0], [2, 2, 0]), [1, 1, 0]))
+        // Features 0 and 2 always equal: XᵀX = [[3,1,3],[1,1,1],[3,1,3]] from x=(1,0,1)×2 and (1,1,1).
+        let a: [Double] = [3, 1, 3, 1, 1, 1, 3, 1, 3]
+        let p = three.pseudoInverse(a)
+        // The Moore–Penrose conditions: A A⁺ A = A, A⁺ A A⁺ = A⁺, both products symmetric.
+        #expect(Self.close(Self.multiply(Self.multiply(a, p, 3), a, 3), a))
+        #expect(Self.close(Self.multiply(Self.multiply(p, a, 3), p, 3), p))
+        let ap = Self.multiply(a, p, 3)
+        #expect(Self.close(ap, [ap[0], ap[3], ap[6], ap[1], ap[4], ap[7], ap[2], ap[5], ap[8]]))
+        // The solution lies in the row space: its first and last coefficients are equal.
+        let beta = three.solve(a, [2 * 1.5 + 2.5, 2.5, 2 * 1.5 + 2.5])
+        #expect(abs(beta[0] - beta[2]) < 1e-12)
+        let predictions: [Double] = [beta[0] + beta[2], beta[0] + beta[1] + beta[2]]
+        #expect(Self.close(predictions, [1.5, 2.5]))
+    }
+
+    @Test("zero matrix: zeros")
+    func zero() {
+        var solver = PseudoInverseSolver(size: 4)
+        #expect(solver.pseudoInverse([Double](repeating: 0, count: 16)) == [Double](repeating: 0, count: 16))
+        #expect(solver.solve([Double](repeating: 0, count: 16), [1, 2, 3, 4]) == [0, 0, 0, 0])
+    }
+
+    @Test("random binary designs, full rank or not: Moore–Penrose conditions hold")
+    func randomDesigns() {
+        var rng = Xoshiro256(seed: 3)
+        for trial in 0..<300 {
+            let d = 2 + trial % 7
+            let n = 1 + rng.nextInt(below: 3 * d)
+            var a = [Double](repeating: 0, count: d * d)
+            for _ in 0..<n {
+                let x = rng.nextContext(features: d)
+                for i in 0..<d where x >> UInt64(i) & 1 == 1 {
+                    for j in 0..<d where x >> UInt64(j) & 1 == 1 { a[i * d + j] += 1 }
+                }
+            }
+            var solver = PseudoInverseSolver(size: d)
+            let p = solver.pseudoInverse(a)
+            #expect(Self.close(Self.multiply(Self.multiply(a, p, d), a, d), a, 1e-9), "trial \(trial)")
+            #expect(Self.close(Self.multiply(Self.multiply(p, a, d), p, d), p, 1e-9), "trial \(trial)")
+            // The solve path (Cholesky or eigen) agrees with pinv·b.
+            let b = (0..<d).map { Double($0) + 0.5 }
+            var expected = [Double](repeating: 0, count: d)
+            for i in 0..<d { for j in 0..<d { expected[i] += p[i * d + j] * b[j] } }
+            #expect(Self.close(solver.solve(a, b), expected, 1e-8), "trial \(trial)")
+        }
+    }
+
+    @Test("numpy's pairwise summation order")
+    func pairwise() {
+        // 1e16 + 1 + … loses each 1 when added one at a time, keeps some in 8 interleaved accumulators.
+        var values = [1e16] + [Double](repeating: 1, count: 15)
+        let sequential = values.reduce(0, +)
+        #expect(sequential == 1e16)
+        let pairwise = values.withUnsafeBufferPointer { pairwiseSum($0.baseAddress!, $0.count) }
+        #expect(pairwise == 1e16 + 14)  // as numpy: r0 keeps 1e16, r1…r7 hold 2 each, combined as a tree
+        values = [1, 2, 3]
+        #expect(numpyMean(values) == 2)
+    }
+}
