@@ -39,23 +39,35 @@ public struct Recommender: Sendable {
     /// Thompson sampling's reset draws K ensembles of K coefficient vectors when the generator
     /// reproduces the notebook (its quirk: B is only used from the first fit on), B otherwise.
     public init<R: RandomSource>(policy: Policy, features: Int, actions: Int, using rng: inout R) {
-        precondition(features >= 1 && features <= World.maximumFeatures && actions >= 1)
-        self.policy = policy
-        self.features = features
-        self.actions = actions
         let d = features, k = actions
+        let members: Int
         switch policy {
         case .greedy, .epsilonGreedy: members = 1
         case .thompson(let replicates): members = R.reproducesNotebook ? k : replicates
         }
-        coefficients = [Double](repeating: 0, count: members * d * k)
+        var coefficients = [Double](repeating: 0, count: members * d * k)
         for m in 0..<members {
             for a in 0..<k {
                 for j in 0..<d { coefficients[(m * d + j) * k + a] = rng.nextNormal() }
             }
         }
+        self.init(policy: policy, features: features, actions: actions, members: members,
+                  coefficients: coefficients, fits: 0)
+    }
+
+    /// A recommender with given coefficients and nothing recorded yet: a checkpoint being restored,
+    /// whose statistics the caller rebuilds by `record`ing the run's decisions in their logged order.
+    public init(policy: Policy, features: Int, actions: Int, members: Int, coefficients: [Double], fits: Int) {
+        precondition(features >= 1 && features <= World.maximumFeatures && actions >= 1)
+        precondition(members >= 1 && coefficients.count == members * features * actions)
+        let d = features, k = actions
+        self.policy = policy
+        self.features = features
+        self.actions = actions
+        self.members = members
+        self.coefficients = coefficients
+        self.fits = fits
         counts = [Int](repeating: 0, count: k)
-        fits = 0
         let keepsStatistics = !policy.isThompson
         gram = [Double](repeating: 0, count: keepsStatistics ? k * d * d : 0)
         moment = [Double](repeating: 0, count: keepsStatistics ? k * d : 0)

@@ -17,6 +17,25 @@ public struct Decision: Sendable, Equatable {
     }
 }
 
+/// Everything about a run that is not in its logged decisions: enough to continue it exactly.
+public struct RunCheckpoint: Sendable, Equatable {
+    public var daysPlayed: Int
+    public var fits: Int
+    /// Coefficient sets (1, or the ensemble's size).
+    public var members: Int
+    /// members × features × actions, the engine's layout (see `Recommender.coefficients`).
+    public var coefficients: [Double]
+    public var generator: Generator
+
+    public init(daysPlayed: Int, fits: Int, members: Int, coefficients: [Double], generator: Generator) {
+        self.daysPlayed = daysPlayed
+        self.fits = fits
+        self.members = members
+        self.coefficients = coefficients
+        self.generator = generator
+    }
+}
+
 /// What one production day achieved.
 public struct DaySummary: Sendable, Equatable {
     /// Days are numbered from 1.
@@ -26,6 +45,13 @@ public struct DaySummary: Sendable, Equatable {
     public var meanViewingTime: Double
     /// The oracle's expected viewing time minus the day's average.
     public var regret: Double
+
+    public init(day: Int, decisions: Int, meanViewingTime: Double, regret: Double) {
+        self.day = day
+        self.decisions = decisions
+        self.meanViewingTime = meanViewingTime
+        self.regret = regret
+    }
 }
 
 /// A run in progress: the world, the recommender, the generator, and the days played so far.
@@ -58,6 +84,36 @@ public struct Run: Sendable {
             generator = .fast(g)
         }
         self.generator = generator
+    }
+
+    /// What a store needs to continue this run exactly: coefficients and generator as they are now.
+    public var checkpoint: RunCheckpoint {
+        RunCheckpoint(daysPlayed: days.count, fits: recommender.fits, members: recommender.members,
+                      coefficients: recommender.coefficients, generator: generator)
+    }
+
+    /// A run continued from a checkpoint and the decisions logged before it, day by day in order.
+    /// Playing on gives, bit for bit, what the uninterrupted run would have.
+    public init(
+        world: World, policy: Policy, oracleValue: Double,
+        checkpoint: RunCheckpoint, days: [DaySummary], history: [[Decision]]
+    ) {
+        precondition(days.count == checkpoint.daysPlayed && history.count == days.count)
+        self.world = world
+        self.policy = policy
+        self.oracleValue = oracleValue
+        var recommender = Recommender(
+            policy: policy, features: world.features, actions: world.actions,
+            members: checkpoint.members, coefficients: checkpoint.coefficients, fits: checkpoint.fits)
+        for day in history {
+            for decision in day {
+                recommender.record(context: decision.context, action: decision.action, reward: decision.viewingTime)
+            }
+        }
+        self.recommender = recommender
+        self.generator = checkpoint.generator
+        self.days = days
+        self.lastDay = history.last ?? []
     }
 
     /// Plays one production day of `decisions` decisions with the current coefficients.
