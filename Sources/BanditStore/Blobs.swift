@@ -1,0 +1,76 @@
+// Binary layouts of coefficient and generator checkpoints: versioned, little-endian float64.
+
+import BanditCore
+
+/// Coefficients on disk: a 20-byte header — the magic "BETA", then little-endian UInt32 version,
+/// members, actions, features — followed by members × actions × features float64 values, little-endian,
+/// in the notebook's nesting (`betas[member][action][feature]`). With numpy:
+/// `np.frombuffer(blob, '<f8', offset=20).reshape(members, actions, features)`.
+enum CoefficientsBlob {
+    static let magic: [UInt8] = Array("BETA".utf8)
+    static let version: UInt32 = 1
+    static let headerSize = 20
+
+    static func encode(members: Int, actions: Int, features: Int, engineLayout coefficients: [Double]) -> [UInt8] {
+        precondition(coefficients.count == members * actions * features)
+        var bytes = magic
+        bytes.reserveCapacity(headerSize + 8 * coefficients.count)
+        for value in [version, UInt32(members), UInt32(actions), UInt32(features)] { appendLittleEndian(value, to: &bytes) }
+        for m in 0..<members {
+            for a in 0..<actions {
+                for j in 0..<features {
+                    appendLittleEndian(coefficients[(m * features + j) * actions + a].bitPattern, to: &bytes)
+                }
+            }
+        }
+        return bytes
+    }
+
+    /// Returns (members, coefficients in the engine's layout), checking the shape against the world.
+    static func decode(_ bytes: [UInt8], actions: Int, features: Int) -> (members: Int, coefficients: [Double])? {
+        guard bytes.count >= headerSize, Array(bytes[0..<4]) == magic,
+              readUInt32(bytes, at: 4) == version,
+              Int(readUInt32(bytes, at: 12)) == actions, Int(readUInt32(bytes, at: 16)) == features
+        else { return nil }
+        let members = Int(readUInt32(bytes, at: 8))
+        guard members >= 1, bytes.count == headerSize + 8 * members * actions * features else { return nil }
+        var coefficients = [Double](repeating: 0, count: members * actions * features)
+        var offset = headerSize
+        for m in 0..<members {
+            for a in 0..<actions {
+                for j in 0..<features {
+                    coefficients[(m * features + j) * actions + a] = Double(bitPattern: readUInt64(bytes, at: offset))
+                    offset += 8
+                }
+            }
+        }
+        return (members, coefficients)
+    }
+}
+
+/// A plain little-endian float64 array (world weights: features × actions, row-major).
+enum DoublesBlob {
+    static func encode(_ values: [Double]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 * values.count)
+        for value in values { appendLittleEndian(value.bitPattern, to: &bytes) }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> [Double]? {
+        guard bytes.count % 8 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 8).map { Double(bitPattern: readUInt64(bytes, at: $0)) }
+    }
+}
+
+func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+    for shift in stride(from: 0, to: T.bitWidth, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+}
+
+func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+    (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+}
+
+func readUInt64(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+    (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+}

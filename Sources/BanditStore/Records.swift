@@ -1,0 +1,87 @@
+// The records the store keeps: experiments, jobs, runs and stored results.
+
+import BanditCore
+
+/// An experiment: its generator, its world once drawn, its protocol settings and its live policy.
+public struct ExperimentRecord: Sendable, Equatable {
+    public let id: Int64
+    public var name: String
+    public var seed: UInt32
+    /// The experiment's generator as it stands between commands.
+    public var generator: Generator
+    public var world: World?
+    public var schedule: Schedule
+    /// The policy of the live run.
+    public var policy: Policy
+
+    public var kind: GeneratorKind { generator.kind }
+}
+
+/// An experiment with what it holds, for listings.
+public struct ExperimentSummary: Sendable, Equatable {
+    public var experiment: ExperimentRecord
+    public var daysLogged: Int
+    public var results: [String]
+}
+
+public enum JobState: String, Sendable, CaseIterable {
+    case running, interrupted, cancelled, finished, failed
+
+    /// Whether `resume` can continue it.
+    public var isResumable: Bool { self == .interrupted || self == .cancelled }
+}
+
+/// Long work: R runs of D days for one or more policies, and how far it got.
+public struct JobRecord: Sendable, Equatable {
+    public let id: Int64
+    public let experimentID: Int64
+    /// The command as typed, e.g. `compare greedy ts:30 runs 40`.
+    public var command: String
+    public var policies: [Policy]
+    public var schedule: Schedule
+    /// The experiment's generator when the job started: every policy starts from it.
+    public var startGenerator: Generator
+    public var state: JobState
+    public var daysDone: Int
+    public var daysTotal: Int
+    /// How many times it was resumed after an interruption or a cancel.
+    public var resumed: Int
+    public var message: String?
+}
+
+public enum RunStatus: String, Sendable {
+    /// The REPL's run, played day by day.
+    case live
+    /// A run of a job, in progress.
+    case running
+    case finished
+    /// A live run replaced by a reset or a new policy.
+    case retired
+}
+
+public struct RunRecord: Sendable, Equatable {
+    public let id: Int64
+    public let experimentID: Int64
+    public let jobID: Int64?
+    public let policy: Policy
+    /// The run's index within its job and policy (0 for a live run).
+    public let ordinal: Int
+    public var status: RunStatus
+    public var daysPlayed: Int
+}
+
+/// A run as stored: enough to continue it exactly.
+public struct StoredRun: Sendable {
+    public var record: RunRecord
+    public var checkpoint: RunCheckpoint
+    public var days: [DaySummary]
+    /// The decisions, day by day, in logged order.
+    public var history: [[Decision]]
+}
+
+/// A stored result: a policy's curve and how it was obtained.
+public struct StoredResult: Sendable, Equatable {
+    public var curve: Curve
+    public var schedule: Schedule
+    public var jobID: Int64?
+}

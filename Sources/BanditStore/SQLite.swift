@@ -1,0 +1,212 @@
+// A small typed wrapper of the SQLite C API: a connection, prepared statements, transactions.
+
+import CSQLite
+
+/// An error reported by SQLite, with its primary result code and message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+
+    /// SQLITE_FULL: the disk (or the configured page limit) is full.
+    public var isFull: Bool { code & 0xff == SQLITE_FULL }
+    public var isNotADatabase: Bool { code & 0xff == SQLITE_NOTADB }
+    public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
+    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+    public var isIOError: Bool { code & 0xff == SQLITE_IOERR || code & 0xff == SQLITE_CANTOPEN }
+
+    public var description: String { message }
+}
+
+/// One connection to a database file. Not thread-safe: the store serialises access.
+final class Connection {
+    private(set) var handle: OpaquePointer?
+
+    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        var db: OpaquePointer?
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: code, message: message)
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 2000)
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; statements must have been finalised.
+    func close() {
+        guard let handle else { return }
+        sqlite3_close_v2(handle)
+        self.handle = nil
+    }
+
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    func error(_ code: Int32) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+    }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        if code != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text)
+        }
+    }
+
+    func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// The single integer a query returns (e.g. a PRAGMA), or nil when it returns no row.
+    func integer(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try prepare(sql)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var changes: Int { Int(sqlite3_changes64(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}
+
+/// A prepared statement. Bind by 1-based index, step, read columns by 0-based index, reset.
+final class Statement {
+    private let connection: Connection
+    private var handle: OpaquePointer?
+
+    init(connection: Connection, sql: String) throws(SQLiteError) {
+        self.connection = connection
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw connection.error(code) }
+        handle = statement
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Int64) -> Statement {
+        sqlite3_bind_int64(handle, index, value)
+        return self
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Int) -> Statement { bind(index, Int64(value)) }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Double) -> Statement {
+        sqlite3_bind_double(handle, index, value)
+        return self
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: String) -> Statement {
+        sqlite3_bind_text(handle, index, value, -1, bandit_sqlite_transient())
+        return self
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: [UInt8]) -> Statement {
+        value.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), bandit_sqlite_transient())
+        }
+        return self
+    }
+
+    @discardableResult
+    func bindNull(_ index: Int32) -> Statement {
+        sqlite3_bind_null(handle, index)
+        return self
+    }
+
+    /// Binds each value in order from index 1.
+    @discardableResult
+    func bind(_ values: [Bindable?]) -> Statement {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            if let value { value.bind(to: self, at: index) } else { bindNull(index) }
+        }
+        return self
+    }
+
+    /// Advances: true when a row is available, false when done.
+    func step() throws(SQLiteError) -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            sqlite3_reset(handle)
+            throw connection.error(code)
+        }
+    }
+
+    /// Runs a statement that returns no rows, then resets it for reuse.
+    func run() throws(SQLiteError) {
+        defer { reset() }
+        _ = try step()
+    }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Resets for another step with the same bindings (only the changed ones need binding again).
+    func resetKeepingBindings() { sqlite3_reset(handle) }
+
+    var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func string(_ column: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: text)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// All rows, each read by `row`, then reset.
+    func rows<T>(_ row: (Statement) throws -> T) throws -> [T] {
+        defer { reset() }
+        var result: [T] = []
+        while try step() { result.append(try row(self)) }
+        return result
+    }
+}
+
+/// A value that can be bound to a statement parameter.
+protocol Bindable {
+    func bind(to statement: Statement, at index: Int32)
+}
+
+extension Int: Bindable { func bind(to s: Statement, at i: Int32) { s.bind(i, self) } }
+extension Int64: Bindable { func bind(to s: Statement, at i: Int32) { s.bind(i, self) } }
+extension Double: Bindable { func bind(to s: Statement, at i: Int32) { s.bind(i, self) } }
+extension String: Bindable { func bind(to s: Statement, at i: Int32) { s.bind(i, self) } }
+extension Array: Bindable where Element == UInt8 { func bind(to s: Statement, at i: Int32) { s.bind(i, self) } }

@@ -1,0 +1,123 @@
+// The database schema, its versions and forward migrations, and the SQL views users query directly.
+
+/// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
+/// next version, inside the transaction that sets the new version.
+enum Schema {
+    static let version = 1
+
+    static let migrations: [String] = [
+        // 0 → 1
+        """
+        CREATE TABLE experiments (
+            id                INTEGER PRIMARY KEY,
+            name              TEXT NOT NULL UNIQUE,
+            generator         TEXT NOT NULL CHECK (generator IN ('numpy', 'default')),
+            seed              INTEGER NOT NULL,
+            generator_state   BLOB NOT NULL,
+            features          INTEGER,
+            actions           INTEGER,
+            noise             REAL,
+            weights           BLOB,
+            decisions_per_day INTEGER NOT NULL DEFAULT 100,
+            days              INTEGER NOT NULL DEFAULT 14,
+            runs              INTEGER NOT NULL DEFAULT 10,
+            policy            TEXT NOT NULL DEFAULT 'greedy',
+            created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE jobs (
+            id                INTEGER PRIMARY KEY,
+            experiment_id     INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            command           TEXT NOT NULL,
+            policies          TEXT NOT NULL,
+            runs              INTEGER NOT NULL,
+            days              INTEGER NOT NULL,
+            decisions_per_day INTEGER NOT NULL,
+            start_generator   BLOB NOT NULL,
+            state             TEXT NOT NULL CHECK (state IN ('running', 'interrupted', 'cancelled', 'finished', 'failed')),
+            days_done         INTEGER NOT NULL DEFAULT 0,
+            days_total        INTEGER NOT NULL,
+            resumed           INTEGER NOT NULL DEFAULT 0,
+            message           TEXT,
+            created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            updated_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE INDEX jobs_by_state ON jobs(state);
+        CREATE TABLE runs (
+            id            INTEGER PRIMARY KEY,
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            job_id        INTEGER REFERENCES jobs(id) ON DELETE CASCADE,
+            policy        TEXT NOT NULL,
+            ordinal       INTEGER NOT NULL,
+            status        TEXT NOT NULL CHECK (status IN ('live', 'running', 'finished', 'retired')),
+            days_played   INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (job_id, policy, ordinal)
+        );
+        CREATE INDEX runs_by_experiment ON runs(experiment_id, status);
+        CREATE TABLE days (
+            run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            day               INTEGER NOT NULL,
+            decisions         INTEGER NOT NULL,
+            mean_viewing_time REAL NOT NULL,
+            regret            REAL NOT NULL,
+            PRIMARY KEY (run_id, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE decisions (
+            run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            day          INTEGER NOT NULL,
+            idx          INTEGER NOT NULL,
+            context      INTEGER NOT NULL,
+            action       INTEGER NOT NULL,
+            propensity   REAL NOT NULL,
+            viewing_time REAL NOT NULL,
+            PRIMARY KEY (run_id, day, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE checkpoints (
+            run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            sequence     INTEGER NOT NULL,
+            days_played  INTEGER NOT NULL,
+            fits         INTEGER NOT NULL,
+            coefficients BLOB NOT NULL,
+            generator    BLOB NOT NULL,
+            PRIMARY KEY (run_id, sequence)
+        ) WITHOUT ROWID;
+        CREATE TABLE results (
+            experiment_id     INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            policy            TEXT NOT NULL,
+            runs              INTEGER NOT NULL,
+            days              INTEGER NOT NULL,
+            decisions_per_day INTEGER NOT NULL,
+            job_id            INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+            created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            PRIMARY KEY (experiment_id, policy)
+        );
+        CREATE TABLE result_days (
+            experiment_id INTEGER NOT NULL,
+            policy        TEXT NOT NULL,
+            day           INTEGER NOT NULL,
+            mean          REAL NOT NULL,
+            se            REAL NOT NULL,
+            PRIMARY KEY (experiment_id, policy, day),
+            FOREIGN KEY (experiment_id, policy) REFERENCES results(experiment_id, policy) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+
+        -- Views for the sqlite3 shell and pandas: names and plain columns, no blobs.
+        CREATE VIEW result_curves AS
+            SELECT e.name AS experiment, r.policy, d.day, r.runs, d.mean, d.se
+            FROM result_days d
+            JOIN results r ON r.experiment_id = d.experiment_id AND r.policy = d.policy
+            JOIN experiments e ON e.id = d.experiment_id;
+        CREATE VIEW run_days AS
+            SELECT e.name AS experiment, u.id AS run, u.job_id AS job, u.policy, u.ordinal, u.status,
+                   d.day, d.decisions, d.mean_viewing_time, d.regret
+            FROM days d
+            JOIN runs u ON u.id = d.run_id
+            JOIN experiments e ON e.id = u.experiment_id;
+        CREATE VIEW decision_log AS
+            SELECT e.name AS experiment, u.id AS run, u.policy, c.day, c.idx AS decision,
+                   c.context, c.action, c.propensity, c.viewing_time
+            FROM decisions c
+            JOIN runs u ON u.id = c.run_id
+            JOIN experiments e ON e.id = u.experiment_id;
+        """,
+    ]
+}

@@ -1,0 +1,587 @@
+// The store: one SQLite file per state directory holding experiments, logs, checkpoints, results, jobs.
+
+import BanditCore
+import CSQLite
+import Foundation
+
+/// How the store opens its database.
+public struct StoreOptions: Sendable {
+    /// `normal` survives a crash of the process (SIGKILL) without losing a committed day; `full`
+    /// also survives a power cut, at a cost in speed.
+    public enum Synchronous: String, Sendable { case normal = "NORMAL", full = "FULL" }
+
+    public var synchronous: Synchronous
+    /// Caps the database's size in pages (tests use it to make the disk look full).
+    public var maximumPages: Int?
+    /// Keep every checkpoint of job runs too (by default only their latest is kept).
+    public var keepAllCheckpoints: Bool
+
+    public init(synchronous: Synchronous = .normal, maximumPages: Int? = nil, keepAllCheckpoints: Bool = false) {
+        self.synchronous = synchronous
+        self.maximumPages = maximumPages
+        self.keepAllCheckpoints = keepAllCheckpoints
+    }
+}
+
+/// The only code that touches SQLite. Every public method is atomic and thread-safe: writes happen in
+/// one transaction each, and a failed write rolls back, leaving the store usable.
+///
+/// Retention of checkpoints: the latest checkpoint of every run is always kept; a live run keeps all
+/// of its checkpoints (so its coefficients can be inspected day by day); a job's runs and finished
+/// runs keep only their latest.
+public final class Store: @unchecked Sendable {
+    public static let databaseName = "bandit.db"
+    public static let schemaVersion = Schema.version
+
+    public let directory: String
+    public let path: String
+    public let options: StoreOptions
+
+    private var connection: Connection?
+    private var statements: [String: Statement] = [:]
+    private let lock = NSLock()
+    private var lockFile: Int32 = -1
+    /// Jobs found running when the store was opened: their process died; they are now `interrupted`.
+    public private(set) var interruptedAtOpen: [Int64] = []
+
+    /// Opens (creating if needed) the store of a state directory and takes its exclusive lock.
+    public init(directory: String, options: StoreOptions = StoreOptions()) throws(StoreError) {
+        self.directory = directory
+        self.path = (directory as NSString).appendingPathComponent(Self.databaseName)
+        self.options = options
+        try acquireLock()
+        do {
+            try open()
+        } catch {
+            releaseLock()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the database (SQLite checkpoints and removes the `-wal` file) and releases the lock.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        statements.removeAll()
+        connection?.close()
+        connection = nil
+        releaseLock()
+    }
+
+    // MARK: Opening
+
+    private var lockPath: String { path + ".lock" }
+
+    private func acquireLock() throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+                throw errno == EACCES || errno == EROFS
+                    ? .readOnly(path: directory) : .cannotOpen(path: directory, detail: String(cString: strerror(errno)))
+            }
+        } else if !isDirectory.boolValue {
+            throw .cannotOpen(path: directory, detail: "not a directory")
+        }
+        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw errno == EACCES || errno == EROFS
+                ? .readOnly(path: directory) : .cannotOpen(path: lockPath, detail: String(cString: strerror(errno)))
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            Foundation.close(fd)
+            let pid = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw .inUse(path: path, holder: pid.isEmpty ? "lock held on \(lockPath)" : "pid \(pid)")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        lockFile = fd
+    }
+
+    private func releaseLock() {
+        guard lockFile >= 0 else { return }
+        _ = ftruncate(lockFile, 0)
+        flock(lockFile, LOCK_UN)
+        Foundation.close(lockFile)
+        lockFile = -1
+    }
+
+    private func open() throws(StoreError) {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if exists && access(path, W_OK) != 0 { throw .readOnly(path: path) }
+        if access(directory, W_OK) != 0 { throw .readOnly(path: directory) }
+        let connection: Connection
+        do {
+            connection = try Connection(path: path)
+        } catch {
+            throw translate(error)
+        }
+        self.connection = connection
+        do {
+            // Read before writing anything: a file that is not ours must stay untouched.
+            let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
+            if version > Schema.version { throw StoreError.newerSchema(path: path, found: version, supported: Schema.version) }
+            if version == 0, (try connection.integer("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
+                throw StoreError.notBandit(path: path)
+            }
+            if connection.isReadOnly { throw StoreError.readOnly(path: path) }
+            _ = try connection.integer("PRAGMA journal_mode=WAL")
+            try connection.execute("PRAGMA foreign_keys=ON; PRAGMA synchronous=\(options.synchronous.rawValue)")
+            if let pages = options.maximumPages { _ = try connection.integer("PRAGMA max_page_count=\(pages)") }
+            for next in version..<Schema.version {
+                try connection.transaction {
+                    try connection.execute(Schema.migrations[next])
+                    try connection.execute("PRAGMA user_version=\(next + 1)")
+                }
+            }
+            interruptedAtOpen = try connection.transaction {
+                let ids = try connection.prepare("SELECT id FROM jobs WHERE state = 'running' ORDER BY id").rows { $0.int64(0) }
+                try connection.execute("UPDATE jobs SET state = 'interrupted', updated_at = \(Self.now) WHERE state = 'running'")
+                return ids
+            }
+        } catch let error as StoreError {
+            connection.close()
+            self.connection = nil
+            throw error
+        } catch {
+            connection.close()
+            self.connection = nil
+            throw translate(error)
+        }
+    }
+
+    static let now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+    // MARK: Plumbing
+
+    private func translate(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? SQLiteError else { return .database(path: path, detail: "\(error)") }
+        if error.isFull { return .full(path: path) }
+        if error.isNotADatabase { return .notADatabase(path: path) }
+        if error.isReadOnly { return .readOnly(path: path) }
+        if error.isIOError { return .io(path: path, detail: error.message) }
+        if error.code & 0xff == SQLITE_CORRUPT { return .corrupt(path: path, detail: error.message) }
+        return .database(path: path, detail: error.message)
+    }
+
+    /// Runs `body` under the store's lock with its connection, translating errors.
+    private func locked<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let connection else { throw .closed(path: path) }
+        do {
+            return try body(connection)
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Like `locked`, inside one transaction.
+    private func transaction<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
+        try locked { connection in try connection.transaction { try body(connection) } }
+    }
+
+    /// A cached prepared statement (callers hold the lock).
+    private func statement(_ sql: String) throws -> Statement {
+        if let cached = statements[sql] { return cached }
+        guard let connection else { throw StoreError.closed(path: path) }
+        let prepared = try connection.prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    // MARK: Experiments
+
+    private static let experimentColumns =
+        "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, policy"
+
+    private func readExperiment(_ s: Statement) throws -> ExperimentRecord {
+        let state = try GeneratorState(encoded: s.blob(3))
+        var world: World?
+        if !s.isNull(4) {
+            guard let weights = DoublesBlob.decode(s.blob(7)) else { throw StoreError.corrupt(path: path, detail: "weights") }
+            world = try World(features: s.int(4), actions: s.int(5), noise: s.double(6), weights: weights)
+        }
+        return ExperimentRecord(
+            id: s.int64(0), name: s.string(1), seed: UInt32(truncatingIfNeeded: s.int64(2)),
+            generator: try Generator(state: state), world: world,
+            schedule: Schedule(decisionsPerDay: s.int(8), days: s.int(9), runs: s.int(10)),
+            policy: try Policy(label: s.string(11)))
+    }
+
+    /// Creates an experiment with a freshly seeded generator, no world yet, default settings.
+    public func createExperiment(name: String, kind: GeneratorKind, seed: UInt32) throws(StoreError) -> ExperimentRecord {
+        try transaction { _ in
+            if try statement("SELECT 1 FROM experiments WHERE name = ?").bind(1, name).rows({ _ in 1 }).count > 0 {
+                throw StoreError.experimentExists(name)
+            }
+            let generator = Generator(kind: kind, seed: seed)
+            let insert = try statement("INSERT INTO experiments (name, generator, seed, generator_state) VALUES (?, ?, ?, ?)")
+            try insert.bind([name, kind.rawValue, Int64(seed), generator.state.encoded()]).run()
+            let id = connection!.lastInsertRowID
+            return ExperimentRecord(id: id, name: name, seed: seed, generator: generator, world: nil,
+                                    schedule: Schedule(), policy: .greedy)
+        }
+    }
+
+    public func experiment(named name: String) throws(StoreError) -> ExperimentRecord? {
+        try locked { _ in
+            try statement("SELECT \(Self.experimentColumns) FROM experiments WHERE name = ?").bind(1, name)
+                .rows(readExperiment).first
+        }
+    }
+
+    public func experiment(id: Int64) throws(StoreError) -> ExperimentRecord? {
+        try locked { _ in
+            try statement("SELECT \(Self.experimentColumns) FROM experiments WHERE id = ?").bind(1, id)
+                .rows(readExperiment).first
+        }
+    }
+
+    /// Every experiment with its days logged and the labels of its stored results.
+    public func experiments() throws(StoreError) -> [ExperimentSummary] {
+        try locked { _ in
+            let records = try statement("SELECT \(Self.experimentColumns) FROM experiments ORDER BY name").rows(readExperiment)
+            return try records.map { record in
+                let days = try statement("SELECT count(*) FROM days JOIN runs ON runs.id = days.run_id WHERE runs.experiment_id = ?")
+                    .bind(1, record.id).rows { $0.int(0) }.first ?? 0
+                let labels = try statement("SELECT policy FROM results WHERE experiment_id = ? ORDER BY created_at, policy")
+                    .bind(1, record.id).rows { $0.string(0) }
+                return ExperimentSummary(experiment: record, daysLogged: days, results: labels)
+            }
+        }
+    }
+
+    /// Writes an experiment's mutable fields: generator, world, settings, live policy, seed.
+    public func save(_ experiment: ExperimentRecord) throws(StoreError) {
+        try transaction { _ in
+            let update = try statement("""
+                UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
+                    decisions_per_day = ?, days = ?, runs = ?, policy = ? WHERE id = ?
+                """)
+            let world = experiment.world
+            try update.bind([
+                Int64(experiment.seed), experiment.generator.state.encoded(), world?.features, world?.actions, world?.noise,
+                world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
+                experiment.schedule.runs, experiment.policy.label, experiment.id,
+            ]).run()
+            if connection!.changes == 0 { throw StoreError.noSuchExperiment(experiment.name) }
+        }
+    }
+
+    /// Deletes an experiment and everything it holds.
+    public func dropExperiment(named name: String) throws(StoreError) {
+        try transaction { connection in
+            try statement("DELETE FROM experiments WHERE name = ?").bind(1, name).run()
+            if connection.changes == 0 { throw StoreError.noSuchExperiment(name) }
+        }
+    }
+
+    // MARK: Runs
+
+    private static let runColumns = "id, experiment_id, job_id, policy, ordinal, status, days_played"
+
+    private func readRun(_ s: Statement) throws -> RunRecord {
+        RunRecord(id: s.int64(0), experimentID: s.int64(1), jobID: s.isNull(2) ? nil : s.int64(2),
+                  policy: try Policy(label: s.string(3)), ordinal: s.int(4),
+                  status: RunStatus(rawValue: s.string(5)) ?? .finished, daysPlayed: s.int(6))
+    }
+
+    /// Records a new run with its initial checkpoint (the reset's coefficients and generator).
+    public func startRun(
+        experimentID: Int64, jobID: Int64?, policy: Policy, ordinal: Int, status: RunStatus, checkpoint: RunCheckpoint,
+        world: World
+    ) throws(StoreError) -> RunRecord {
+        try transaction { connection in
+            try statement("INSERT INTO runs (experiment_id, job_id, policy, ordinal, status) VALUES (?, ?, ?, ?, ?)")
+                .bind([experimentID, jobID, policy.label, ordinal, status.rawValue]).run()
+            let id = connection.lastInsertRowID
+            try insertCheckpoint(runID: id, sequence: 0, checkpoint, world: world)
+            return RunRecord(id: id, experimentID: experimentID, jobID: jobID, policy: policy, ordinal: ordinal,
+                             status: status, daysPlayed: 0)
+        }
+    }
+
+    private func insertCheckpoint(runID: Int64, sequence: Int, _ checkpoint: RunCheckpoint, world: World) throws {
+        let blob = CoefficientsBlob.encode(members: checkpoint.members, actions: world.actions, features: world.features,
+                                           engineLayout: checkpoint.coefficients)
+        try statement("INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, checkpoint.generator.state.encoded()]).run()
+    }
+
+    private func nextCheckpointSequence(runID: Int64) throws -> Int {
+        try statement("SELECT coalesce(max(sequence), -1) + 1 FROM checkpoints WHERE run_id = ?").bind(1, runID)
+            .rows { $0.int(0) }.first ?? 0
+    }
+
+    private func pruneCheckpoints(runID: Int64, keepingFrom sequence: Int) throws {
+        try statement("DELETE FROM checkpoints WHERE run_id = ? AND sequence < ?").bind(1, runID).bind(2, sequence).run()
+    }
+
+    /// Commits one day atomically: its decisions, its summary, the checkpoint taken after it (and after
+    /// the fit that follows, when there is one), the run's progress and, for a job, the job's.
+    public func commitDay(
+        run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, world: World,
+        jobDaysDone: Int? = nil
+    ) throws(StoreError) {
+        try transaction { _ in
+            let insert = try statement("""
+                INSERT INTO decisions (run_id, day, idx, context, action, propensity, viewing_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            insert.bind(1, run.id).bind(2, summary.day)
+            for (index, decision) in decisions.enumerated() {
+                insert.bind(3, index).bind(4, Int64(bitPattern: decision.context)).bind(5, decision.action)
+                    .bind(6, decision.propensity).bind(7, decision.viewingTime)
+                guard try !insert.step() else { throw StoreError.corrupt(path: path, detail: "insert returned a row") }
+                // Keep the run and day bound: reset without clearing bindings.
+                insert.resetKeepingBindings()
+            }
+            insert.reset()
+            try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
+                .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
+            try recordCheckpoint(run: run, checkpoint, world: world)
+            if let done = jobDaysDone, let job = run.jobID {
+                try statement("UPDATE jobs SET days_done = ?, updated_at = \(Self.now) WHERE id = ?").bind(1, done).bind(2, job).run()
+            }
+        }
+    }
+
+    /// A checkpoint on its own (after a `fit` of the live run), with the run's progress.
+    public func saveCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World) throws(StoreError) {
+        try transaction { _ in try recordCheckpoint(run: run, checkpoint, world: world) }
+    }
+
+    private func recordCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World) throws {
+        let sequence = try nextCheckpointSequence(runID: run.id)
+        try insertCheckpoint(runID: run.id, sequence: sequence, checkpoint, world: world)
+        if run.status != .live && !options.keepAllCheckpoints { try pruneCheckpoints(runID: run.id, keepingFrom: sequence) }
+        try statement("UPDATE runs SET days_played = ? WHERE id = ?").bind(1, checkpoint.daysPlayed).bind(2, run.id).run()
+    }
+
+    /// Marks a run finished (or a live run retired) and keeps only its latest checkpoint.
+    public func endRun(_ run: RunRecord, status: RunStatus = .finished) throws(StoreError) {
+        try transaction { _ in
+            try statement("UPDATE runs SET status = ? WHERE id = ?").bind(1, status.rawValue).bind(2, run.id).run()
+            let last = try nextCheckpointSequence(runID: run.id) - 1
+            if !options.keepAllCheckpoints { try pruneCheckpoints(runID: run.id, keepingFrom: last) }
+        }
+    }
+
+    public func runs(jobID: Int64) throws(StoreError) -> [RunRecord] {
+        try locked { _ in
+            try statement("SELECT \(Self.runColumns) FROM runs WHERE job_id = ? ORDER BY id").bind(1, jobID).rows(readRun)
+        }
+    }
+
+    /// The experiment's live run, if it has one.
+    public func liveRun(experimentID: Int64) throws(StoreError) -> RunRecord? {
+        try locked { _ in
+            try statement("SELECT \(Self.runColumns) FROM runs WHERE experiment_id = ? AND status = 'live'")
+                .bind(1, experimentID).rows(readRun).first
+        }
+    }
+
+    /// Each day's mean viewing time of a run, day 1 first.
+    public func dailyMeans(runID: Int64) throws(StoreError) -> [Double] {
+        try locked { _ in
+            try statement("SELECT mean_viewing_time FROM days WHERE run_id = ? ORDER BY day").bind(1, runID).rows { $0.double(0) }
+        }
+    }
+
+    /// The latest checkpoint of a run.
+    public func latestCheckpoint(runID: Int64, world: World) throws(StoreError) -> RunCheckpoint {
+        try locked { _ in try readLatestCheckpoint(runID: runID, world: world) }
+    }
+
+    private func readLatestCheckpoint(runID: Int64, world: World) throws -> RunCheckpoint {
+        let rows = try statement("""
+            SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1
+            """).bind(1, runID).rows { s -> RunCheckpoint in
+            guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
+            else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
+            return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
+                                 generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
+        }
+        guard let checkpoint = rows.first else { throw StoreError.corrupt(path: path, detail: "run \(runID) has no checkpoint") }
+        return checkpoint
+    }
+
+    /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).
+    public func checkpoints(runID: Int64, world: World) throws(StoreError) -> [RunCheckpoint] {
+        try locked { _ in
+            try statement("SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence")
+                .bind(1, runID).rows { s -> RunCheckpoint in
+                    guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
+                    else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
+                    return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
+                                         generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
+                }
+        }
+    }
+
+    /// A run with its latest checkpoint, its days and all its decisions: enough to continue it.
+    public func loadRun(id: Int64, world: World) throws(StoreError) -> StoredRun {
+        try locked { _ in
+            guard let record = try statement("SELECT \(Self.runColumns) FROM runs WHERE id = ?").bind(1, id).rows(readRun).first
+            else { throw StoreError.noSuchRun(id) }
+            let checkpoint = try readLatestCheckpoint(runID: id, world: world)
+            let days = try statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? ORDER BY day")
+                .bind(1, id).rows { DaySummary(day: $0.int(0), decisions: $0.int(1), meanViewingTime: $0.double(2), regret: $0.double(3)) }
+            var history = [[Decision]](repeating: [], count: checkpoint.daysPlayed)
+            let decisions = try statement("""
+                SELECT day, context, action, propensity, viewing_time FROM decisions
+                WHERE run_id = ? AND day <= ? ORDER BY day, idx
+                """)
+            decisions.bind(1, id).bind(2, checkpoint.daysPlayed)
+            defer { decisions.reset() }
+            while try decisions.step() {
+                history[decisions.int(0) - 1].append(Decision(
+                    context: UInt64(bitPattern: decisions.int64(1)), action: decisions.int(2),
+                    propensity: decisions.double(3), viewingTime: decisions.double(4)))
+            }
+            guard days.count == checkpoint.daysPlayed else {
+                throw StoreError.corrupt(path: path, detail: "run \(id): \(days.count) days but a checkpoint after \(checkpoint.daysPlayed)")
+            }
+            return StoredRun(record: record, checkpoint: checkpoint, days: days, history: history)
+        }
+    }
+
+    /// The last `limit` decisions of a run, oldest first, with their day.
+    public func recentDecisions(runID: Int64, limit: Int) throws(StoreError) -> [(day: Int, decision: Decision)] {
+        try locked { _ in
+            try statement("""
+                SELECT day, context, action, propensity, viewing_time FROM decisions WHERE run_id = ?
+                ORDER BY day DESC, idx DESC LIMIT ?
+                """).bind(1, runID).bind(2, limit).rows { s in
+                (s.int(0), Decision(context: UInt64(bitPattern: s.int64(1)), action: s.int(2), propensity: s.double(3),
+                                    viewingTime: s.double(4)))
+            }.reversed()
+        }
+    }
+
+    // MARK: Jobs
+
+    private static let jobColumns =
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message"
+
+    private func readJob(_ s: Statement) throws -> JobRecord {
+        JobRecord(
+            id: s.int64(0), experimentID: s.int64(1), command: s.string(2),
+            policies: try s.string(3).split(separator: " ").map { try Policy(label: String($0)) },
+            schedule: Schedule(decisionsPerDay: s.int(6), days: s.int(5), runs: s.int(4)),
+            startGenerator: try Generator(state: GeneratorState(encoded: s.blob(7))),
+            state: JobState(rawValue: s.string(8)) ?? .failed, daysDone: s.int(9), daysTotal: s.int(10),
+            resumed: s.int(11), message: s.isNull(12) ? nil : s.string(12))
+    }
+
+    /// Records a job about to run: R runs × D days for each policy, from the given generator.
+    public func createJob(
+        experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator
+    ) throws(StoreError) -> JobRecord {
+        try transaction { connection in
+            let total = policies.count * schedule.runs * schedule.days
+            try statement("""
+                INSERT INTO jobs (experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_total)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                """).bind([
+                    experimentID, command, policies.map(\.label).joined(separator: " "), schedule.runs, schedule.days,
+                    schedule.decisionsPerDay, startGenerator.state.encoded(), total,
+                ]).run()
+            return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, policies: policies,
+                             schedule: schedule, startGenerator: startGenerator, state: .running, daysDone: 0,
+                             daysTotal: total, resumed: 0, message: nil)
+        }
+    }
+
+    public func job(id: Int64) throws(StoreError) -> JobRecord? {
+        try locked { _ in try statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").bind(1, id).rows(readJob).first }
+    }
+
+    /// Jobs, newest last; of one experiment, or of all.
+    public func jobs(experimentID: Int64? = nil) throws(StoreError) -> [JobRecord] {
+        try locked { _ in
+            if let experimentID {
+                return try statement("SELECT \(Self.jobColumns) FROM jobs WHERE experiment_id = ? ORDER BY id")
+                    .bind(1, experimentID).rows(readJob)
+            }
+            return try statement("SELECT \(Self.jobColumns) FROM jobs ORDER BY id").rows(readJob)
+        }
+    }
+
+    /// Sets a job's state (and message); `resuming` also counts a resumption.
+    public func setJobState(id: Int64, _ state: JobState, message: String? = nil, resuming: Bool = false) throws(StoreError) {
+        try transaction { connection in
+            try statement("""
+                UPDATE jobs SET state = ?, message = ?, resumed = resumed + ?, updated_at = \(Self.now) WHERE id = ?
+                """).bind([state.rawValue, message, resuming ? 1 : 0, id]).run()
+            if connection.changes == 0 { throw StoreError.noSuchJob(id) }
+        }
+    }
+
+    /// Finishes a job in one transaction: its curves become the experiment's results (replacing
+    /// earlier ones with the same labels) and the experiment's generator moves on.
+    public func finishJob(_ job: JobRecord, curves: [Curve], experimentGenerator: Generator) throws(StoreError) {
+        try transaction { _ in
+            for curve in curves { try writeResult(experimentID: job.experimentID, curve: curve, schedule: job.schedule, jobID: job.id) }
+            try statement("UPDATE experiments SET generator_state = ? WHERE id = ?")
+                .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID).run()
+            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+                .bind(1, job.id).run()
+        }
+    }
+
+    // MARK: Results
+
+    private func writeResult(experimentID: Int64, curve: Curve, schedule: Schedule, jobID: Int64?) throws {
+        try statement("DELETE FROM results WHERE experiment_id = ? AND policy = ?").bind(1, experimentID).bind(2, curve.label).run()
+        try statement("INSERT INTO results (experiment_id, policy, runs, days, decisions_per_day, job_id) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind([experimentID, curve.label, curve.runs, curve.mean.count, schedule.decisionsPerDay, jobID]).run()
+        let day = try statement("INSERT INTO result_days (experiment_id, policy, day, mean, se) VALUES (?, ?, ?, ?, ?)")
+        for index in curve.mean.indices {
+            try day.bind([experimentID, curve.label, index + 1, curve.mean[index], curve.standardError[index]]).run()
+        }
+    }
+
+    /// Stores a curve under its policy label, replacing an earlier one with the same label.
+    public func saveResult(experimentID: Int64, curve: Curve, schedule: Schedule, jobID: Int64? = nil) throws(StoreError) {
+        try transaction { _ in try writeResult(experimentID: experimentID, curve: curve, schedule: schedule, jobID: jobID) }
+    }
+
+    /// The experiment's stored results, oldest first.
+    public func results(experimentID: Int64) throws(StoreError) -> [StoredResult] {
+        try locked { _ in
+            let heads = try statement("""
+                SELECT policy, runs, days, decisions_per_day, job_id FROM results WHERE experiment_id = ? ORDER BY created_at, rowid
+                """).bind(1, experimentID).rows { s in
+                (s.string(0), s.int(1), Schedule(decisionsPerDay: s.int(3), days: s.int(2), runs: s.int(1)), s.isNull(4) ? nil : s.int64(4))
+            }
+            return try heads.map { label, runs, schedule, job in
+                let points = try statement("SELECT mean, se FROM result_days WHERE experiment_id = ? AND policy = ? ORDER BY day")
+                    .bind(1, experimentID).bind(2, label).rows { ($0.double(0), $0.double(1)) }
+                return StoredResult(curve: Curve(label: label, runs: runs, mean: points.map(\.0), standardError: points.map(\.1)),
+                                    schedule: schedule, jobID: job)
+            }
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Rows of a read-only query as text, for diagnostics and tests.
+    public func sql(_ query: String) throws(StoreError) -> [[String]] {
+        try locked { connection in
+            let statement = try connection.prepare(query)
+            return try statement.rows { s in (0..<s.columnCount).map { s.isNull($0) ? "NULL" : s.string($0) } }
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        try locked { connection in try connection.prepare("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ") }
+    }
+}

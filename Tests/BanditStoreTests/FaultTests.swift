@@ -1,0 +1,164 @@
+// Bad input and faults: a clear one-line error naming the file, nothing overwritten, nothing lost.
+
+@testable import BanditStore
+import BanditCore
+import Foundation
+import Testing
+
+/// The bytes of a file, to prove a refusal left it untouched.
+func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+/// The `bandit` executable built next to this test bundle.
+func banditExecutable() throws -> String {
+    let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = tests.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("bandit").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw StoreError.cannotOpen(path: "bandit", detail: "executable not found next to \(tests.path)")
+}
+
+/// Runs a command to completion; returns its exit status and standard error.
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite("Store faults")
+struct FaultTests {
+    @Test("a file that is not SQLite is refused and left untouched")
+    func notADatabase() throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        #expect(FileManager.default.createFile(atPath: path, contents: garbage))
+        #expect(throws: StoreError.notADatabase(path: path)) { try Store(directory: directory) }
+        #expect(contents(path) == garbage)
+        #expect(StoreError.notADatabase(path: path).description.contains(path))
+        // The lock was released: a later open with a good file works.
+        try FileManager.default.removeItem(atPath: path)
+        let store = try Store(directory: directory)
+        store.close()
+    }
+
+    @Test("another program's SQLite database is refused and left untouched")
+    func foreignDatabase() throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        let other = try Connection(path: path)
+        try other.execute("CREATE TABLE accounts (id INTEGER); INSERT INTO accounts VALUES (1)")
+        other.close()
+        let before = contents(path)
+        #expect(throws: StoreError.notBandit(path: path)) { try Store(directory: directory) }
+        #expect(contents(path) == before)
+    }
+
+    @Test("a schema newer than this program is refused and left untouched")
+    func newerSchema() throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        try Store(directory: directory).close()
+        let connection = try Connection(path: path)
+        try connection.execute("PRAGMA user_version = 99")
+        connection.close()
+        let before = contents(path)
+        #expect(throws: StoreError.newerSchema(path: path, found: 99, supported: Store.schemaVersion)) {
+            try Store(directory: directory)
+        }
+        #expect(contents(path) == before)
+    }
+
+    @Test("a database held by another daemon is refused, naming its pid")
+    func inUse() throws {
+        let directory = temporaryDirectory()
+        let first = try Store(directory: directory)
+        defer { first.close() }
+        #expect(throws: StoreError.inUse(path: first.path, holder: "pid \(getpid())")) { try Store(directory: directory) }
+        // And from another process, through the real program.
+        let (status, stderr) = try runProcess(try banditExecutable(), ["--state", directory, "--runs", "1", "--days", "1"])
+        #expect(status == 1)
+        #expect(stderr.contains("in use by another bandit daemon (pid \(getpid()))"))
+        #expect(stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("read-only file or directory: a clear error from the real program, nothing changed")
+    func readOnly() throws {
+        let directory = temporaryDirectory()
+        let store = try Store(directory: directory)
+        _ = try makeExperiment(store, kind: .default)
+        store.close()
+        let path = directory + "/bandit.db"
+        let before = contents(path)
+        let bandit = try banditExecutable()
+        // Root may write anything: run the program as nobody against files it cannot write.
+        func runAsUnprivileged(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+            guard getuid() == 0 else { return try runProcess(bandit, arguments) }
+            return try runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", bandit] + arguments)
+        }
+        // The file read-only, the directory writable.
+        chmod(directory, 0o777)
+        chmod(path, 0o444)
+        chmod(path + ".lock", 0o666)
+        var (status, stderr) = try runAsUnprivileged(["--state", directory, "--name", "e"])
+        #expect(status == 1)
+        #expect(stderr.contains("\(path) is read-only"), "\(stderr)")
+        // The directory read-only (SQLite could not create its journal), the file writable.
+        chmod(path, 0o666)
+        chmod(directory, 0o555)
+        (status, stderr) = try runAsUnprivileged(["--state", directory, "--name", "e"])
+        #expect(status == 1)
+        #expect(stderr.hasPrefix("bandit: \(directory) is read-only"), "\(stderr)")
+        chmod(directory, 0o700)
+        #expect(contents(path) == before)
+    }
+
+    @Test("disk full during a day: the day rolls back whole, the store keeps serving")
+    func diskFull() throws {
+        let directory = temporaryDirectory()
+        var store = try Store(directory: directory)
+        let experiment = try makeExperiment(store, kind: .default, actions: 30)
+        let world = try #require(experiment.world)
+        let pages = Int(try #require(try store.sql("PRAGMA page_count").first?.first.flatMap { Int($0) }))
+        store.close()
+        // Room for a few days of decisions, not for many.
+        store = try Store(directory: directory, options: StoreOptions(maximumPages: pages + 40))
+        defer { store.close() }
+        var run = Run(world: world, policy: .thompson(5), generator: experiment.generator, oracleValue: 0)
+        let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: run.policy, ordinal: 0, status: .live,
+                                        checkpoint: run.checkpoint, world: world)
+        var committed = 0
+        var refusal: StoreError?
+        for _ in 0..<200 {
+            let summary = run.playDay(decisions: 200)
+            run.fit()
+            do {
+                try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world)
+                committed += 1
+            } catch {
+                refusal = error
+                break
+            }
+        }
+        #expect(refusal == .full(path: store.path))
+        #expect(committed > 0)
+        // Nothing of the refused day: whole days only, and the run's progress says so.
+        #expect(try store.sql("SELECT count(*) FROM decisions") == [["\(committed * 200)"]])
+        #expect(try store.sql("SELECT count(*), max(day) FROM days") == [["\(committed)", "\(committed)"]])
+        #expect(try store.loadRun(id: record.id, world: world).checkpoint.daysPlayed == committed)
+        // Still serving: reads work, and a small write (a result) fits.
+        #expect(try store.experiment(named: "e") != nil)
+        try store.saveResult(experimentID: experiment.id, curve: Curve(label: "greedy", dailyMeans: [[1, 2]]), schedule: Schedule())
+        #expect(try store.integrityCheck() == "ok")
+    }
+}

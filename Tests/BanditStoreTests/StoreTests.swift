@@ -1,0 +1,132 @@
+// The store: round trips of everything it keeps, retention, and refusals that lose nothing.
+
+@testable import BanditStore
+import BanditCore
+import BanditJobs
+import Foundation
+import Testing
+
+/// A fresh state directory per test (tests run in parallel).
+func temporaryDirectory(_ function: String = #function) -> String {
+    let path = NSTemporaryDirectory() + "bandit-test-\(function.prefix(20).filter(\.isLetter))-\(UUID().uuidString.prefix(8))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// An experiment with a drawn world in a fresh store.
+func makeExperiment(_ store: Store, kind: GeneratorKind, name: String = "e", features: Int = 5, actions: Int = 8) throws -> ExperimentRecord {
+    var experiment = try store.createExperiment(name: name, kind: kind, seed: 17)
+    experiment.world = try World.draw(features: features, actions: actions, using: &experiment.generator)
+    try store.save(experiment)
+    return experiment
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("experiments round-trip with their generator, world, settings and policy")
+    func experiments() throws {
+        let store = try Store(directory: temporaryDirectory())
+        defer { store.close() }
+        var experiment = try makeExperiment(store, kind: .numpy)
+        experiment.schedule = Schedule(decisionsPerDay: 50, days: 7, runs: 3)
+        experiment.policy = .thompson(12)
+        try store.save(experiment)
+        let loaded = try #require(try store.experiment(named: "e"))
+        #expect(loaded == experiment)
+        #expect(throws: StoreError.experimentExists("e")) { try store.createExperiment(name: "e", kind: .default, seed: 1) }
+        _ = try store.createExperiment(name: "f", kind: .default, seed: 1)
+        #expect(try store.experiments().map(\.experiment.name) == ["e", "f"])
+        try store.dropExperiment(named: "e")
+        #expect(try store.experiment(named: "e") == nil)
+        #expect(throws: StoreError.noSuchExperiment("e")) { try store.dropExperiment(named: "e") }
+    }
+
+    @Test("a run restored from the store mid-way ends bit for bit as the uninterrupted one",
+          arguments: [GeneratorKind.numpy, .default], [Policy.greedy, .epsilonGreedy(0.2), .thompson(6)])
+    func exactResumption(kind: GeneratorKind, policy: Policy) throws {
+        let store = try Store(directory: temporaryDirectory())
+        defer { store.close() }
+        let experiment = try makeExperiment(store, kind: kind)
+        let world = try #require(experiment.world)
+        let oracle = world.oracle().best
+        var reference = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
+        for _ in 0..<6 {
+            reference.playDay(decisions: 40)
+            reference.fit()
+        }
+        var run = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
+        let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: policy, ordinal: 0, status: .live,
+                                        checkpoint: run.checkpoint, world: world)
+        for day in 0..<6 {
+            let summary = run.playDay(decisions: 40)
+            run.fit()
+            try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world)
+            if day == 2 || day == 4 {
+                // Throw the run away and continue from the store.
+                let saved = try store.loadRun(id: record.id, world: world)
+                run = Run(world: world, policy: policy, oracleValue: oracle, checkpoint: saved.checkpoint, days: saved.days,
+                          history: saved.history)
+            }
+        }
+        #expect(run.days.map(\.meanViewingTime.bitPattern) == reference.days.map(\.meanViewingTime.bitPattern))
+        #expect(run.recommender.coefficients.map(\.bitPattern) == reference.recommender.coefficients.map(\.bitPattern))
+        #expect(run.generator == reference.generator)
+        #expect(try store.recentDecisions(runID: record.id, limit: 40).map(\.decision) == reference.lastDay)
+    }
+
+    @Test("retention: a live run keeps every checkpoint, a finished or job run only its latest")
+    func retention() throws {
+        let store = try Store(directory: temporaryDirectory())
+        defer { store.close() }
+        let experiment = try makeExperiment(store, kind: .default)
+        let world = try #require(experiment.world)
+        for status in [RunStatus.live, .running] {
+            var run = Run(world: world, policy: .greedy, generator: experiment.generator, oracleValue: 0)
+            let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: .greedy, ordinal: status == .live ? 0 : 1,
+                                            status: status, checkpoint: run.checkpoint, world: world)
+            for _ in 0..<3 {
+                let summary = run.playDay(decisions: 10)
+                run.fit()
+                try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world)
+            }
+            let kept = try store.checkpoints(runID: record.id, world: world)
+            #expect(kept.map(\.daysPlayed) == (status == .live ? [0, 1, 2, 3] : [3]))
+            #expect(kept.last?.coefficients == run.recommender.coefficients)
+            try store.endRun(record)
+            #expect(try store.checkpoints(runID: record.id, world: world).map(\.daysPlayed) == [3])
+        }
+    }
+
+    @Test("coefficients on disk: the notebook's member × action × feature order, little-endian")
+    func coefficientLayout() throws {
+        // Engine layout (member, feature, action): value = 100·m + 10·j + a.
+        let members = 2, actions = 3, features = 4
+        var engine = [Double](repeating: 0, count: members * actions * features)
+        for m in 0..<members { for j in 0..<features { for a in 0..<actions {
+            engine[(m * features + j) * actions + a] = Double(100 * m + 10 * j + a)
+        } } }
+        let blob = CoefficientsBlob.encode(members: members, actions: actions, features: features, engineLayout: engine)
+        #expect(Array(blob[0..<4]) == Array("BETA".utf8))
+        #expect(blob.count == 20 + 8 * 24)
+        // The second value on disk is member 0, action 0, feature 1 = 10.
+        #expect(Double(bitPattern: readUInt64(blob, at: 28)) == 10)
+        let decoded = try #require(CoefficientsBlob.decode(blob, actions: actions, features: features))
+        #expect(decoded.members == 2 && decoded.coefficients == engine)
+        #expect(CoefficientsBlob.decode(blob, actions: 4, features: 3) == nil)
+    }
+
+    @Test("the SQL views answer plain questions")
+    func views() throws {
+        let directory = temporaryDirectory()
+        let store = try Store(directory: directory)
+        defer { store.close() }
+        let experiment = try makeExperiment(store, kind: .default)
+        let job = try JobExecutor(store: store).create(experiment: experiment, command: "runs", policies: [.greedy],
+                                                       schedule: Schedule(decisionsPerDay: 20, days: 5, runs: 2))
+        _ = try JobExecutor(store: store).execute(jobID: job.id)
+        let rows = try store.sql("SELECT experiment, policy, day, runs, mean, se FROM result_curves ORDER BY day")
+        #expect(rows.count == 5 && rows[0][0] == "e" && rows[0][1] == "greedy" && rows[4][2] == "5" && rows[0][3] == "2")
+        #expect(try store.sql("SELECT count(*) FROM run_days") == [["10"]])
+        #expect(try store.sql("SELECT count(*), min(propensity), max(decision) FROM decision_log") == [["200", "1.0", "19"]])
+    }
+}
