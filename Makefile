@@ -32,6 +32,11 @@ run: release
 test: deps
 	$(SWIFT) test
 
+# Timed workloads, release build; prints figures (see the README's table).
+bench: deps
+	$(SWIFT) build -c release --product bandit-bench
+	.build/release/bandit-bench $(BENCH_ARGS)
+
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 .build/release/bandit $(DESTDIR)$(PREFIX)/bin/bandit

@@ -22,6 +22,8 @@ let package = Package(
         // Long work against a store: runs and comparisons committed day by day, resumed exactly.
         .target(name: "BanditJobs", dependencies: ["BanditCore", "BanditStore"]),
         .executableTarget(name: "bandit", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
+        // Timed workloads of the release build (`make bench`).
+        .executableTarget(name: "bandit-bench", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs"]),
         .testTarget(
             name: "BanditCoreTests",
