@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "BanditCore", targets: ["BanditCore"]),
         .library(name: "BanditStore", targets: ["BanditStore"]),
         .library(name: "BanditJobs", targets: ["BanditJobs"]),
+        .library(name: "BanditCommands", targets: ["BanditCommands"]),
+        .library(name: "BanditPlot", targets: ["BanditPlot"]),
         .executable(name: "bandit", targets: ["bandit"]),
     ],
     targets: [
@@ -21,10 +23,19 @@ let package = Package(
         .target(name: "BanditStore", dependencies: ["BanditCore", "CSQLite"]),
         // Long work against a store: runs and comparisons committed day by day, resumed exactly.
         .target(name: "BanditJobs", dependencies: ["BanditCore", "BanditStore"]),
-        .executableTarget(name: "bandit", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
+        // Charts: a plot spec in, a terminal drawing or an SVG document out. No I/O.
+        .target(name: "BanditPlot"),
+        // The command language: one table drives parsing, help, completion and the man page.
+        .target(name: "BanditCommands", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
+        // GNU readline (libreadline-dev), through a module map and setters for its global callbacks.
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        // The REPL: the only code that touches the terminal.
+        .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
         .executableTarget(name: "bandit-bench", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs"]),
+        .testTarget(name: "BanditPlotTests", dependencies: ["BanditPlot"]),
+        .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BanditCoreTests",
             dependencies: ["BanditCore"],

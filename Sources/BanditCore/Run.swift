@@ -116,6 +116,12 @@ public struct Run: Sendable {
         self.lastDay = history.last ?? []
     }
 
+    /// Continues on another generator: a live run shares its experiment's stream, which other work
+    /// (a reseed, a batch of runs) may have moved on since this run last drew from it.
+    public mutating func useGenerator(_ generator: Generator) {
+        self.generator = generator
+    }
+
     /// Plays one production day of `decisions` decisions with the current coefficients.
     @discardableResult
     public mutating func playDay(decisions: Int) -> DaySummary {

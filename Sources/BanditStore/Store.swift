@@ -26,6 +26,9 @@ public struct StoreOptions: Sendable {
 /// The only code that touches SQLite. Every public method is atomic and thread-safe: writes happen in
 /// one transaction each, and a failed write rolls back, leaving the store usable.
 ///
+/// A live run shares its experiment's generator: committing the live run's days or checkpoints also
+/// stores the experiment's generator state.
+///
 /// Retention of checkpoints: the latest checkpoint of every run is always kept; a live run keeps all
 /// of its checkpoints (so its coefficients can be inspected day by day); a job's runs and finished
 /// runs keep only their latest.
@@ -257,20 +260,45 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Writes an experiment's mutable fields: generator, world, settings, live policy, seed.
-    public func save(_ experiment: ExperimentRecord) throws(StoreError) {
+    /// Writes an experiment's mutable fields: generator, world, settings, live policy, seed; with
+    /// `retiringLiveRun`, also retires its live run, in the same transaction.
+    public func save(_ experiment: ExperimentRecord, retiringLiveRun: Bool = false) throws(StoreError) {
         try transaction { _ in
-            let update = try statement("""
-                UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
-                    decisions_per_day = ?, days = ?, runs = ?, policy = ? WHERE id = ?
-                """)
-            let world = experiment.world
-            try update.bind([
-                Int64(experiment.seed), experiment.generator.state.encoded(), world?.features, world?.actions, world?.noise,
-                world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
-                experiment.schedule.runs, experiment.policy.label, experiment.id,
-            ]).run()
-            if connection!.changes == 0 { throw StoreError.noSuchExperiment(experiment.name) }
+            try writeExperiment(experiment)
+            if retiringLiveRun { try retireLiveRuns(experimentID: experiment.id) }
+        }
+    }
+
+    /// Saves an experiment with a new world: its live run is retired and the results obtained on the
+    /// previous world are removed, all in one transaction.
+    public func replaceWorld(_ experiment: ExperimentRecord) throws(StoreError) {
+        try transaction { _ in
+            try writeExperiment(experiment)
+            try retireLiveRuns(experimentID: experiment.id)
+            try statement("DELETE FROM results WHERE experiment_id = ?").bind(1, experiment.id).run()
+        }
+    }
+
+    private func writeExperiment(_ experiment: ExperimentRecord) throws {
+        let update = try statement("""
+            UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
+                decisions_per_day = ?, days = ?, runs = ?, policy = ? WHERE id = ?
+            """)
+        let world = experiment.world
+        try update.bind([
+            Int64(experiment.seed), experiment.generator.state.encoded(), world?.features, world?.actions, world?.noise,
+            world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
+            experiment.schedule.runs, experiment.policy.label, experiment.id,
+        ]).run()
+        if connection!.changes == 0 { throw StoreError.noSuchExperiment(experiment.name) }
+    }
+
+    private func retireLiveRuns(experimentID: Int64) throws {
+        let live = try statement("SELECT id FROM runs WHERE experiment_id = ? AND status = 'live'").bind(1, experimentID).rows { $0.int64(0) }
+        for id in live {
+            try statement("UPDATE runs SET status = 'retired' WHERE id = ?").bind(1, id).run()
+            let last = try nextCheckpointSequence(runID: id) - 1
+            if !options.keepAllCheckpoints { try pruneCheckpoints(runID: id, keepingFrom: last) }
         }
     }
 
@@ -302,6 +330,7 @@ public final class Store: @unchecked Sendable {
                 .bind([experimentID, jobID, policy.label, ordinal, status.rawValue]).run()
             let id = connection.lastInsertRowID
             try insertCheckpoint(runID: id, sequence: 0, checkpoint, world: world)
+            if status == .live { try shareGenerator(experimentID: experimentID, checkpoint.generator) }
             return RunRecord(id: id, experimentID: experimentID, jobID: jobID, policy: policy, ordinal: ordinal,
                              status: status, daysPlayed: 0)
         }
@@ -360,8 +389,19 @@ public final class Store: @unchecked Sendable {
     private func recordCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World) throws {
         let sequence = try nextCheckpointSequence(runID: run.id)
         try insertCheckpoint(runID: run.id, sequence: sequence, checkpoint, world: world)
-        if run.status != .live && !options.keepAllCheckpoints { try pruneCheckpoints(runID: run.id, keepingFrom: sequence) }
+        if run.status == .live {
+            try shareGenerator(experimentID: run.experimentID, checkpoint.generator)
+        } else if !options.keepAllCheckpoints {
+            try pruneCheckpoints(runID: run.id, keepingFrom: sequence)
+        }
         try statement("UPDATE runs SET days_played = ? WHERE id = ?").bind(1, checkpoint.daysPlayed).bind(2, run.id).run()
+    }
+
+    /// A live run draws from its experiment's generator: the experiment's state moves with it, in the
+    /// same transaction as the run's checkpoint.
+    private func shareGenerator(experimentID: Int64, _ generator: Generator) throws {
+        try statement("UPDATE experiments SET generator_state = ? WHERE id = ?")
+            .bind(1, generator.state.encoded()).bind(2, experimentID).run()
     }
 
     /// Marks a run finished (or a live run retired) and keeps only its latest checkpoint.

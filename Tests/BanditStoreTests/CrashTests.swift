@@ -19,9 +19,20 @@ struct CrashTests {
     func killAndResume(kind: GeneratorKind, policies: String) throws {
         let bandit = try banditExecutable()
         let runs = 24, days = 14
-        let arguments = ["--rng", kind.rawValue, "--policies", policies, "--runs", "\(runs)", "--days", "\(days)"]
+        let compare = "compare \(policies.replacing(",", with: " ")) runs \(runs) days \(days)"
+        let start = "new batch rng \(kind.rawValue) seed 17; world; \(compare)"
         let reference = temporaryDirectory(), killed = temporaryDirectory()
-        #expect(try runProcess(bandit, ["--state", reference] + arguments).status == 0)
+        #expect(try runProcess(bandit, ["--state-dir", reference, "-c", start]).status == 0)
+        /// What to run next in the killed directory, from what it holds: start, or resume.
+        func script() -> String {
+            switch progress(killed) {
+            case .nothing: start
+            case .experiment: "use batch; world; \(compare)"
+            case .world: "use batch; \(compare)"
+            case .job: "use batch; resume"
+            case .finished: "use batch; jobs"
+            }
+        }
 
         let totalDays = runs * days * policies.split(separator: ",").count
         var random = Xoshiro256(seed: kind == .numpy ? 20261129 : 20261130)
@@ -31,7 +42,7 @@ struct CrashTests {
         for attempt in 0..<200 where !finished {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: bandit)
-            process.arguments = ["--state", killed] + arguments
+            process.arguments = ["--state-dir", killed, "-c", script()]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -87,4 +98,16 @@ func daysDone(_ directory: String) -> Int {
     guard let connection = try? Connection(path: directory + "/" + Store.databaseName, readOnly: true) else { return 0 }
     defer { connection.close() }
     return Int((try? connection.integer("SELECT coalesce(max(days_done), 0) FROM jobs")) ?? 0)
+}
+
+/// How far a script got in a state directory.
+enum ScriptProgress { case nothing, experiment, world, job, finished }
+
+func progress(_ directory: String) -> ScriptProgress {
+    guard let connection = try? Connection(path: directory + "/" + Store.databaseName, readOnly: true) else { return .nothing }
+    defer { connection.close() }
+    guard (try? connection.integer("SELECT count(*) FROM experiments")) ?? 0 > 0 else { return .nothing }
+    if (try? connection.integer("SELECT count(*) FROM jobs WHERE state = 'finished'")) ?? 0 > 0 { return .finished }
+    if (try? connection.integer("SELECT count(*) FROM jobs")) ?? 0 > 0 { return .job }
+    return (try? connection.integer("SELECT count(*) FROM experiments WHERE weights IS NOT NULL")) ?? 0 > 0 ? .world : .experiment
 }

@@ -1,0 +1,68 @@
+// One declarative entry per command: what it is called, what it takes, what it does.
+
+import BanditCore
+
+/// A command of the language. The table of these drives parsing, argument checks, help, completion
+/// and the man page; nothing else knows the commands.
+public struct Command: Sendable {
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Changes stored state.
+        public static let mutating = Flags(rawValue: 1)
+        /// May take long: runs as a job with progress, can be interrupted and resumed.
+        public static let longRunning = Flags(rawValue: 2)
+        /// Needs a current experiment.
+        public static let needsExperiment = Flags(rawValue: 4)
+        /// Needs a current experiment with a world.
+        public static let needsWorld = Flags(rawValue: 8)
+    }
+
+    public let name: String
+    public let aliases: [String]
+    public let arguments: [ArgumentSpec]
+    public let flags: Flags
+    /// One line for `help` and completion.
+    public let summary: String
+    /// A paragraph for `help COMMAND` and the man page.
+    public let details: String
+    public let examples: [String]
+    let handler: @Sendable (inout Invocation) throws -> Reply
+
+    init(
+        _ name: String, aliases: [String] = [], arguments: [ArgumentSpec] = [], flags: Flags = [],
+        summary: String, details: String, examples: [String] = [],
+        handler: @escaping @Sendable (inout Invocation) throws -> Reply
+    ) {
+        self.name = name
+        self.aliases = aliases
+        self.arguments = arguments
+        self.flags = flags
+        self.summary = summary
+        self.details = details
+        self.examples = examples
+        self.handler = handler
+    }
+
+    /// `name ARG [ARG] ...`, as help and the man page show it.
+    public var synopsis: String { ([name] + arguments.map(\.synopsis)).joined(separator: " ") }
+}
+
+/// Progress of long work: what, how far, out of how much.
+public struct JobProgress: Sendable, Equatable {
+    public var label: String
+    public var done: Int
+    public var total: Int
+}
+
+/// One execution of a command: the session it acts on, its bound arguments, and the hooks a long
+/// command uses to report progress and to notice that it should stop at the next day boundary.
+public struct Invocation {
+    public let session: Session
+    public let arguments: Arguments
+    public let text: String
+    public let progress: (@Sendable (JobProgress) -> Void)?
+    public let shouldStop: @Sendable () -> Bool
+
+    public var workspace: Workspace { session.workspace }
+}

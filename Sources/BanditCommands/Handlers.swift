@@ -1,0 +1,423 @@
+// What each command does. Handlers check everything before they change anything, and return replies.
+
+import BanditCore
+import BanditJobs
+import BanditStore
+import Foundation
+
+enum Handlers {
+    // MARK: Experiments
+
+    static func new(_ call: inout Invocation) throws -> Reply {
+        let name = call.arguments.word("NAME")!
+        let kind = call.arguments.word("KIND").flatMap(GeneratorKind.init(rawValue:)) ?? .default
+        let seed = UInt32(call.arguments.integer("N") ?? 0)
+        let experiment = try call.workspace.store.createExperiment(name: name, kind: kind, seed: seed)
+        call.session.current = experiment.name
+        return .text("experiment \(name): generator \(kind.rawValue), seed \(seed); draw its world with 'world'")
+    }
+
+    static func use(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.workspace.experiment(named: call.arguments.word("NAME")!)
+        call.session.current = experiment.name
+        return .text("using \(experiment.name)" + (experiment.world == nil ? " (no world yet)" : ""))
+    }
+
+    static func experiments(_ call: inout Invocation) throws -> Reply {
+        let all = try call.workspace.store.experiments()
+        guard !all.isEmpty else { return .text("no experiments yet: create one with 'new NAME'") }
+        let rows = all.map { summary -> [String] in
+            let e = summary.experiment
+            let world = e.world.map { "d=\($0.features) K=\($0.actions) σ=\($0.noise)" } ?? "—"
+            return [(e.name == call.session.current ? "* " : "  ") + e.name, e.kind.rawValue, "\(e.seed)", world,
+                    e.policy.label, "\(summary.daysLogged)", summary.results.isEmpty ? "—" : summary.results.joined(separator: " ")]
+        }
+        return .table(Table(headers: ["  name", "rng", "seed", "world", "policy", "days logged", "results"],
+                            alignments: [.left, .left, .right, .left, .left, .right, .left], rows: rows))
+    }
+
+    static func drop(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.workspace.experiment(named: call.arguments.word("NAME")!)
+        try call.workspace.store.dropExperiment(named: experiment.name)
+        call.workspace.forget(experimentID: experiment.id)
+        if call.session.current == experiment.name { call.session.current = nil }
+        return .text("dropped \(experiment.name)")
+    }
+
+    static func seed(_ call: inout Invocation) throws -> Reply {
+        var experiment = try call.session.currentExperiment()
+        let seed = UInt32(call.arguments.integer("N")!)
+        experiment.seed = seed
+        experiment.generator = Generator(kind: experiment.kind, seed: seed)
+        try call.workspace.store.save(experiment)
+        return .text("\(experiment.name): generator reseeded with \(seed)")
+    }
+
+    static func world(_ call: inout Invocation) throws -> Reply {
+        var experiment = try call.session.currentExperiment()
+        let features = call.arguments.integer("F") ?? 5
+        let actions = call.arguments.integer("K") ?? 30
+        let noise = call.arguments.real("S") ?? 0.1
+        let previous = try call.workspace.store.results(experimentID: experiment.id).count
+        experiment.world = try World.draw(features: features, actions: actions, noise: noise, using: &experiment.generator)
+        try call.workspace.store.replaceWorld(experiment)
+        call.workspace.forget(experimentID: experiment.id)
+        var lines = [worldSummary(experiment.world!)]
+        if previous > 0 { lines.append("removed \(previous) result\(previous == 1 ? "" : "s") of the previous world") }
+        return .text(lines.joined(separator: "\n"))
+    }
+
+    static func worldSummary(_ world: World) -> String {
+        let oracle = world.oracle()
+        return """
+            world: d=\(world.features) features (the constant included), K=\(world.actions) posts, σ=\(world.noise)
+            expected viewing time: best post (oracle) \(formatNumber(oracle.best))\(oracle.exact ? "" : " (estimated)"), \
+            random post \(formatNumber(oracle.uniform))
+            """
+    }
+
+    static func set(_ call: inout Invocation) throws -> Reply {
+        var experiment = try call.session.currentExperiment()
+        let setting = call.arguments.word("SETTING")!, value = call.arguments.integer("N")!
+        switch setting {
+        case "decisions": experiment.schedule.decisionsPerDay = value
+        case "days":
+            guard Limits.count.contains(value) else { throw CommandError.badValue("days must be from 1 to \(Limits.count.upperBound)") }
+            experiment.schedule.days = value
+        default:
+            guard Limits.count.contains(value) else { throw CommandError.badValue("runs must be from 1 to \(Limits.count.upperBound)") }
+            experiment.schedule.runs = value
+        }
+        try call.workspace.store.save(experiment)
+        return .text("\(setting) = \(value)")
+    }
+
+    static func settings(_ call: inout Invocation) throws -> Reply {
+        let e = try call.session.currentExperiment()
+        return .table(Table(title: "experiment \(e.name)", headers: ["setting", "value"], alignments: [.left, .left], rows: [
+            ["rng", e.kind.rawValue], ["seed", "\(e.seed)"],
+            ["world", e.world.map { "d=\($0.features) K=\($0.actions) σ=\($0.noise)" } ?? "none yet"],
+            ["policy", e.policy.label], ["decisions", "\(e.schedule.decisionsPerDay)"], ["days", "\(e.schedule.days)"],
+            ["runs", "\(e.schedule.runs)"],
+        ]))
+    }
+
+    static func policy(_ call: inout Invocation) throws -> Reply {
+        var experiment = try call.session.currentExperiment()
+        let policy = call.arguments.policies("POLICY")[0]
+        experiment.policy = policy
+        try call.workspace.store.save(experiment, retiringLiveRun: true)
+        call.workspace.forget(experimentID: experiment.id)
+        return .text("policy \(policy.label)")
+    }
+
+    // MARK: The live run
+
+    static func day(_ call: inout Invocation) throws -> Reply {
+        try playLive(&call, days: call.arguments.integer("N") ?? 1, fitting: false)
+    }
+
+    static func step(_ call: inout Invocation) throws -> Reply {
+        try playLive(&call, days: call.arguments.integer("N") ?? 1, fitting: true)
+    }
+
+    /// Plays days of the live run, committing each (with the fit after it when `fitting`).
+    private static func playLive(_ call: inout Invocation, days: Int, fitting: Bool) throws -> Reply {
+        let (experiment, world) = try call.session.currentWorld()
+        var (record, run) = try call.workspace.ensureLiveRun(of: experiment)
+        var lines: [String] = []
+        for index in 0..<days {
+            if call.shouldStop() {
+                lines.append("stopped after \(index) of \(days) days (each completed day is kept)")
+                break
+            }
+            let summary = run.playDay(decisions: experiment.schedule.decisionsPerDay)
+            if fitting { run.fit() }
+            try call.workspace.store.commitDay(run: record, summary: summary, decisions: run.lastDay,
+                                               checkpoint: run.checkpoint, world: world)
+            record.daysPlayed = summary.day
+            call.workspace.updateLive(experiment.id, run)
+            lines.append("day \(summary.day): mean viewing time \(formatNumber(summary.meanViewingTime)), regret \(formatNumber(summary.regret))")
+            call.progress?(JobProgress(label: fitting ? "step" : "day", done: index + 1, total: days))
+        }
+        return .text(lines.joined(separator: "\n"))
+    }
+
+    static func fit(_ call: inout Invocation) throws -> Reply {
+        let (experiment, world) = try call.session.currentWorld()
+        guard var (record, run) = try call.workspace.liveRun(of: experiment) else {
+            throw CommandError.failed("no live run yet: play a day first with 'day'")
+        }
+        run.fit()
+        try call.workspace.store.saveCheckpoint(run: record, run.checkpoint, world: world)
+        record.daysPlayed = run.days.count
+        call.workspace.updateLive(experiment.id, run)
+        let decisions = run.recommender.counts.reduce(0, +)
+        return .text("fitted \(run.policy.label) on \(decisions) decisions of \(run.days.count) day\(run.days.count == 1 ? "" : "s") (fit \(run.recommender.fits))")
+    }
+
+    static func reset(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        try call.workspace.store.save(experiment, retiringLiveRun: true)
+        call.workspace.forget(experimentID: experiment.id)
+        return .text("live run reset: the next 'day' starts a new \(experiment.policy.label) run")
+    }
+
+    // MARK: Jobs
+
+    static func runs(_ call: inout Invocation) throws -> Reply {
+        let (experiment, _) = try call.session.currentWorld()
+        var schedule = experiment.schedule
+        schedule.runs = call.arguments.integer("R") ?? schedule.runs
+        schedule.days = call.arguments.integer("D") ?? schedule.days
+        return try runJob(&call, experiment: experiment, policies: [experiment.policy], schedule: schedule)
+    }
+
+    static func compare(_ call: inout Invocation) throws -> Reply {
+        let (experiment, _) = try call.session.currentWorld()
+        var schedule = experiment.schedule
+        schedule.runs = call.arguments.integer("R") ?? schedule.runs
+        schedule.days = call.arguments.integer("D") ?? schedule.days
+        var policies: [Policy] = []
+        for policy in call.arguments.policies("POLICY") where !policies.contains(policy) { policies.append(policy) }
+        return try runJob(&call, experiment: experiment, policies: policies, schedule: schedule)
+    }
+
+    private static func runJob(_ call: inout Invocation, experiment: ExperimentRecord, policies: [Policy], schedule: Schedule) throws -> Reply {
+        let job = try call.workspace.executor.create(experiment: experiment, command: call.text, policies: policies, schedule: schedule)
+        return try execute(&call, job: job)
+    }
+
+    private static func execute(_ call: inout Invocation, job: JobRecord) throws -> Reply {
+        let progress = call.progress
+        let label = job.command
+        let outcome = try call.workspace.executor.execute(jobID: job.id, shouldStop: call.shouldStop) { done, total in
+            progress?(JobProgress(label: label, done: done, total: total))
+        }
+        switch outcome {
+        case .finished(let curves):
+            return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(curveTable($0)) })
+        case .stopped:
+            try call.workspace.store.setJobState(id: job.id, .cancelled, message: "stopped by the user")
+            let now = try call.workspace.store.job(id: job.id)
+            return .text("job \(job.id) stopped after \(now?.daysDone ?? 0)/\(job.daysTotal) days; 'resume \(job.id)' continues it")
+        }
+    }
+
+    static func jobs(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
+        guard !jobs.isEmpty else { return .text("no jobs yet") }
+        return .table(Table(headers: ["job", "command", "progress", "state"], alignments: [.right, .left, .right, .left],
+                            rows: jobs.map { job in
+            let resumed = job.resumed > 0 ? " (resumed \(job.resumed)×)" : ""
+            return ["\(job.id)", job.command, "\(job.daysDone)/\(job.daysTotal) days", job.state.rawValue + resumed]
+        }))
+    }
+
+    static func resume(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
+        let job: JobRecord
+        if let id = call.arguments.integer("J") {
+            guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
+                throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
+            }
+            guard found.state.isResumable else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
+            job = found
+        } else {
+            guard let latest = jobs.last(where: { $0.state.isResumable }) else { throw CommandError.failed("no interrupted or cancelled job to resume") }
+            job = latest
+        }
+        return try execute(&call, job: job)
+    }
+
+    // MARK: Reports
+
+    static func curveTable(_ curve: Curve) -> Table {
+        let rows = curve.mean.indices.map { day in
+            ["\(day + 1)", formatNumber(curve.mean[day]), formatNumber(curve.standardError[day])]
+        }
+        let asymptote = curve.asymptote.map { "asymptote (days \(Curve.asymptoteFirstDay)..\(curve.mean.count)): \(formatNumber($0))" }
+        return Table(title: "\(curve.label): \(curve.runs) runs", headers: ["day", "mean", "se"], rows: rows,
+                     footer: asymptote.map { [$0] } ?? [])
+    }
+
+    static func stats(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        var replies: [Reply] = []
+        if let world = experiment.world, let (_, run) = try call.workspace.liveRun(of: experiment), !run.days.isEmpty {
+            let decisions = run.days.reduce(0) { $0 + $1.decisions }
+            replies.append(.table(Table(
+                title: "live run: \(run.policy.label), \(run.days.count) days, \(decisions) decisions, \(run.recommender.fits) fits",
+                headers: ["day", "decisions", "mean viewing time", "regret"],
+                rows: run.days.map { ["\($0.day)", "\($0.decisions)", formatNumber($0.meanViewingTime), formatNumber($0.regret)] })))
+            let picks = run.recommender.counts
+            replies.append(.text("picks per post: " + (0..<world.actions).map { "\($0):\(picks[$0])" }.joined(separator: " ")))
+        } else {
+            replies.append(.text("live run: none yet (policy \(experiment.policy.label))"))
+        }
+        let results = try call.workspace.store.results(experimentID: experiment.id)
+        if results.isEmpty {
+            replies.append(.text("stored results: none yet ('runs' or 'compare' makes some)"))
+        } else {
+            replies.append(.table(resultsTable(results.map(\.curve), oracle: experiment.world?.oracle().best)))
+        }
+        return .sequence(replies)
+    }
+
+    /// Per day, each result's mean ± SE; then asymptotes and regret against the oracle.
+    static func resultsTable(_ curves: [Curve], oracle: Double?) -> Table {
+        let days = curves.map(\.mean.count).max() ?? 0
+        let rows = (0..<days).map { day in
+            ["\(day + 1)"] + curves.map { c in
+                day < c.mean.count ? "\(formatNumber(c.mean[day])) ± \(formatNumber(c.standardError[day]))" : ""
+            }
+        }
+        var footer: [String] = []
+        for c in curves {
+            var line = "\(c.label) (\(c.runs) runs): asymptote \(c.asymptote.map(formatNumber) ?? "n/a (fewer than 5 days)")"
+            if let oracle, let asymptote = c.asymptote { line += ", regret \(formatNumber(oracle - asymptote))" }
+            footer.append(line)
+        }
+        return Table(title: "stored results: mean viewing time ± SE per day", headers: ["day"] + curves.map(\.label),
+                     rows: rows, footer: footer)
+    }
+
+    static func betas(_ call: inout Invocation) throws -> Reply {
+        let (experiment, world) = try call.session.currentWorld()
+        guard let (_, run) = try call.workspace.liveRun(of: experiment) else {
+            throw CommandError.failed("no live run yet: play a day first with 'day'")
+        }
+        let d = world.features, k = world.actions
+        let actions: [Int]
+        if let action = call.arguments.integer("ACTION") {
+            guard action < k else { throw CommandError.badValue("ACTION must be from 0 to \(k - 1)") }
+            actions = [action]
+        } else {
+            actions = Array(0..<k)
+        }
+        let recommender = run.recommender
+        let members = recommender.members, c = recommender.coefficients
+        let headers = ["post"] + (0..<d).map { "β\($0)" }
+        if members == 1 {
+            let rows = actions.map { a in ["\(a)"] + (0..<d).map { j in formatNumber(c[j * k + a]) } }
+            return .table(Table(title: "\(run.policy.label) coefficients after \(recommender.fits) fits", headers: headers, rows: rows))
+        }
+        let rows = actions.map { a in
+            ["\(a)"] + (0..<d).map { j -> String in
+                let values = (0..<members).map { c[($0 * d + j) * k + a] }
+                let mean = values.reduce(0, +) / Double(members)
+                let spread = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(members)).squareRoot()
+                return "\(formatNumber(mean)) ± \(formatNumber(spread))"
+            }
+        }
+        return .table(Table(title: "\(run.policy.label) ensemble of \(members): mean ± spread after \(recommender.fits) fits",
+                            headers: headers, rows: rows))
+    }
+
+    static func log(_ call: inout Invocation) throws -> Reply {
+        let (experiment, world) = try call.session.currentWorld()
+        guard let record = try call.workspace.store.liveRun(experimentID: experiment.id) else {
+            throw CommandError.failed("no live run yet: play a day first with 'day'")
+        }
+        let recent = try call.workspace.store.recentDecisions(runID: record.id, limit: call.arguments.integer("N") ?? 10)
+        guard !recent.isEmpty else { return .text("no decisions logged yet") }
+        return .table(Table(headers: ["day", "context", "post", "propensity", "viewing time"],
+                            alignments: [.right, .left, .right, .right, .right], rows: recent.map { day, decision in
+            ["\(day)", contextText(decision.context, features: world.features), "\(decision.action)",
+             formatNumber(decision.propensity), formatNumber(decision.viewingTime)]
+        }))
+    }
+
+    /// A context as its features, feature 0 first: `1 0 1 1 0`.
+    static func contextText(_ context: UInt64, features: Int) -> String {
+        (0..<features).map { context >> UInt64($0) & 1 == 1 ? "1" : "0" }.joined(separator: " ")
+    }
+
+    static func plot(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        var file = call.arguments.word("FILE")
+        var policies = call.arguments.policies("POLICY")
+        // A first word that names a policy, not a file: `plot greedy ts:30`.
+        if let word = file, !word.lowercased().hasSuffix(".svg"), let parsed = try? Policy(label: word.lowercased()) {
+            policies.insert(parsed, at: 0)
+            file = nil
+        }
+        if let path = file, !path.lowercased().hasSuffix(".svg") {
+            throw CommandError.badValue("plot writes SVG: FILE must end in .svg, not '\(path)'")
+        }
+        let world = experiment.world
+        var title = "experiment \(experiment.name)"
+        if let world { title += ": d=\(world.features), K=\(world.actions)" }
+        var results = try call.workspace.store.results(experimentID: experiment.id)
+        if !policies.isEmpty {
+            let labels = policies.map(\.label)
+            let missing = labels.filter { label in !results.contains { $0.curve.label == label } }
+            guard missing.isEmpty else { throw CommandError.failed("no stored result for \(missing.joined(separator: ", "))") }
+            results = results.filter { labels.contains($0.curve.label) }
+        }
+        var request: PlotRequest
+        if let first = results.first {
+            title += ", \(first.curve.runs) runs × \(first.curve.mean.count) days"
+            request = PlotRequest(title: title, series: results.map {
+                .init(label: $0.curve.label, mean: $0.curve.mean, standardError: $0.curve.standardError, asymptote: $0.curve.asymptote)
+            }, file: file.map(call.session.resolve))
+        } else if let world, let (_, run) = try call.workspace.liveRun(of: experiment), !run.days.isEmpty {
+            title += ", live run (\(run.policy.label))"
+            request = PlotRequest(title: title, series: [.init(label: run.policy.label, mean: run.days.map(\.meanViewingTime),
+                                                               standardError: nil, asymptote: nil)], file: file.map(call.session.resolve))
+            request.reference = .init(value: world.oracle().best, label: "oracle, expected viewing time = \(String(format: "%.2f", world.oracle().best))")
+        } else {
+            throw CommandError.failed("nothing to plot yet: 'runs', 'compare' or 'day' first")
+        }
+        return .plot(request)
+    }
+
+    static func export(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        let path = call.session.resolve(call.arguments.word("FILE")!)
+        var csv: String
+        var rows = 0
+        if call.arguments.word("WHAT") == "curves" {
+            let results = try call.workspace.store.results(experimentID: experiment.id)
+            csv = "policy,day,runs,mean,se\n"
+            for result in results {
+                let c = result.curve
+                for day in c.mean.indices {
+                    csv += "\(c.label),\(day + 1),\(c.runs),\(c.mean[day].description),\(c.standardError[day].description)\n"
+                    rows += 1
+                }
+            }
+        } else {
+            guard let world = experiment.world, let record = try call.workspace.store.liveRun(experimentID: experiment.id) else {
+                throw CommandError.failed("no live run yet: play a day first with 'day'")
+            }
+            let d = world.features
+            csv = "day,decision," + (0..<d).map { "x\($0)" }.joined(separator: ",") + ",action,propensity,viewing_time\n"
+            let saved = try call.workspace.store.loadRun(id: record.id, world: world)
+            for (dayIndex, day) in saved.history.enumerated() {
+                for (index, decision) in day.enumerated() {
+                    let x = (0..<d).map { decision.context >> UInt64($0) & 1 == 1 ? "1" : "0" }.joined(separator: ",")
+                    csv += "\(dayIndex + 1),\(index),\(x),\(decision.action),\(decision.propensity.description),\(decision.viewingTime.description)\n"
+                    rows += 1
+                }
+            }
+        }
+        do {
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandError.failed("cannot write \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        return .text("wrote \(rows) rows to \(path)")
+    }
+
+    // MARK: Help
+
+    static func help(_ call: inout Invocation) throws -> Reply {
+        if let word = call.arguments.word("COMMAND") { return .text(Help.detail(try Command.resolve(word))) }
+        return .text(Help.overview())
+    }
+
+    static func quit(_ call: inout Invocation) throws -> Reply { .text("") }
+}

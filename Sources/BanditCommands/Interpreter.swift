@@ -1,0 +1,76 @@
+// Runs lines of the language against a session: parse, resolve, bind, check, execute, reply.
+
+import BanditCore
+import BanditStore
+
+/// The result of one command.
+public struct Outcome: Sendable {
+    public var command: String
+    public var reply: Reply
+    /// The one-line error when the command failed or was refused; nothing was changed then.
+    public var error: String?
+    /// The command asked to leave (`quit`).
+    public var quit: Bool
+}
+
+/// Executes commands for one session.
+public struct Interpreter: Sendable {
+    public let session: Session
+
+    public init(session: Session) { self.session = session }
+
+    /// Every command of a line (`;`-separated), in order, stopping at the first error.
+    public func run(
+        _ line: String, progress: (@Sendable (JobProgress) -> Void)? = nil,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) -> [Outcome] {
+        let commands: [ParsedCommand]
+        do {
+            commands = try parseLine(line)
+        } catch {
+            return [Outcome(command: line, reply: .empty, error: error.description, quit: false)]
+        }
+        var outcomes: [Outcome] = []
+        for command in commands {
+            let outcome = execute(command, progress: progress, shouldStop: shouldStop)
+            outcomes.append(outcome)
+            if outcome.error != nil || outcome.quit { break }
+        }
+        return outcomes
+    }
+
+    /// One command.
+    public func execute(
+        _ parsed: ParsedCommand, progress: (@Sendable (JobProgress) -> Void)? = nil,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) -> Outcome {
+        let text = parsed.words.joined(separator: " ")
+        do {
+            let command = try Command.resolve(parsed.words[0])
+            let arguments = try bind(parsed.words.dropFirst(), to: command)
+            if command.flags.contains(.needsWorld) { _ = try session.currentWorld() }
+            if command.flags.contains(.needsExperiment) { _ = try session.currentExperiment() }
+            var invocation = Invocation(session: session, arguments: arguments, text: text, progress: progress, shouldStop: shouldStop)
+            let reply = command.flags.contains(.longRunning)
+                ? try command.handler(&invocation)
+                : try session.workspace.locked { try command.handler(&invocation) }
+            return Outcome(command: text, reply: reply, error: nil, quit: command.name == "quit")
+        } catch {
+            return Outcome(command: text, reply: .empty, error: Self.message(error), quit: false)
+        }
+    }
+
+    /// The user-facing sentence of any error a command can raise.
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let error as CommandError: error.description
+        case let error as StoreError: error.description
+        case let error as WorldError: error.description
+        case let error as PolicyError: error.description
+        default: "\(error)"
+        }
+    }
+
+    /// The prompt: the current experiment's name.
+    public var prompt: String { "bandit" + (session.current.map { " \($0)" } ?? "") + "> " }
+}

@@ -1,0 +1,178 @@
+// man/bandit.1, generated: the COMMANDS section comes from the command table, so it cannot drift.
+
+/// The manual page of `bandit`. `make man` writes it to man/bandit.1; a test fails when the committed
+/// page differs from what the table generates.
+public enum ManPage {
+    public static func bandit(date: String = "2026-11-29") -> String {
+        var page = """
+            .\\" Generated from the command table by `make man`; edit Sources/BanditCommands, not this file.
+            .TH BANDIT 1 \(date) "bandit" "User Commands"
+            .SH NAME
+            bandit \\- simulate how a contextual-bandit recommender learns from its own logs
+            .SH SYNOPSIS
+            .B bandit
+            .RB [ \\-\\-state\\-dir
+            .IR DIR ]
+            .RB [ \\-\\-keep\\-going ]
+            .RB [ \\-c
+            .IR "'CMD; CMD'" ]
+            .RI [ SCRIPT ]
+            .SH DESCRIPTION
+            .B bandit
+            simulates a contextual\\-bandit recommender day by day. Users described by binary features arrive
+            (feature 0 is the constant 1), the live policy picks one of K posts for each, the viewing time
+            exp(mean(c \\(pc w) + \\(*s N(0,1))) is observed and logged with the propensity of the choice, and a
+            fit refits per\\-post least squares on all the run's logs. Experiments, logged decisions,
+            checkpoints of the coefficients and bootstrap ensembles, the generators' states, results and jobs
+            are kept in one SQLite database in the state directory.
+            .PP
+            On a terminal,
+            .B bandit
+            is a REPL with GNU readline: history kept across sessions, tab completion of commands, keywords,
+            policies, experiment names and file paths, Ctrl\\-C to stop a running command at the next day
+            boundary (completed days are kept;
+            .B resume
+            continues the work) or to clear the line, Ctrl\\-D to leave. The prompt shows the current
+            experiment.
+            .PP
+            Otherwise (a pipe, a file,
+            .BR \\-c )
+            it reads commands one per line without prompt or echo;
+            .B #
+            starts a comment and
+            .B ;
+            separates commands. The first error stops the script with its message on standard error and exit
+            status 1, unless
+            .B \\-\\-keep\\-going
+            is given. Output is plain text.
+            .PP
+            Any unique prefix of a command works. Every bad input gets a one\\-line error and changes nothing.
+            .SH OPTIONS
+            .TP
+            .BI \\-\\-state\\-dir " DIR"
+            The state directory (created with mode 0700). Default:
+            .BR $BANDIT_STATE_DIR ,
+            else
+            .BR $XDG_STATE_HOME/bandit ,
+            else
+            .BR ~/.local/state/bandit .
+            .TP
+            .BI \\-c " 'CMD; CMD'"
+            Run these commands and exit.
+            .TP
+            .B \\-\\-keep\\-going
+            In a script, report errors and go on instead of stopping at the first.
+            .TP
+            .I SCRIPT
+            Run the commands of this file and exit.
+            .TP
+            .BR \\-h ", " \\-\\-help
+            Print usage and exit.
+            .SH COMMANDS
+
+            """
+        for command in Command.table {
+            page += ".TP\n.B \(escape(command.synopsis))\n"
+            page += escape(command.details) + "\n"
+            if !command.aliases.isEmpty { page += ".br\nAlso: \(escape(command.aliases.joined(separator: ", "))).\n" }
+            let arguments = command.arguments
+            if !arguments.isEmpty {
+                for argument in arguments {
+                    let name = (argument.keyword.map { "\($0) " } ?? "") + argument.name
+                    page += ".br\n\\(bu \\fI\(escape(name))\\fR: \(escape(argument.help))\n"
+                }
+            }
+            for example in command.examples { page += ".br\nExample: \\fB\(escape(example))\\fR\n" }
+        }
+        page += """
+            .SH THE NOTEBOOK
+            The reference notebook's experiment, bit for bit (also in
+            .IR examples/notebook.bandit ):
+            .PP
+            .nf
+            .RS
+            new notebook rng numpy seed 17
+            world features 5 actions 30
+            policy greedy
+            runs 10 days 14
+            seed 17
+            policy eps 0.1
+            runs 10 days 14
+            seed 17
+            policy ts 30
+            runs 10 days 14
+            stats
+            export curves notebook.csv
+            .RE
+            .fi
+            .SH FILES
+            .TP
+            .I DIR/bandit.db
+            The SQLite database: experiments, runs, days, decisions, checkpoints, results and jobs, with the
+            views result_curves, run_days and decision_log for the sqlite3 shell or pandas.
+            .TP
+            .I DIR/bandit.db.lock
+            Held by the process that owns the database; holds its pid.
+            .TP
+            .I DIR/history
+            The REPL's history.
+            .SH ENVIRONMENT
+            .TP
+            .B BANDIT_STATE_DIR
+            The state directory, unless
+            .B \\-\\-state\\-dir
+            is given.
+            .TP
+            .B XDG_STATE_HOME
+            The state directory is
+            .B $XDG_STATE_HOME/bandit
+            when neither of the above is set.
+            .TP
+            .B BANDIT_HISTFILE
+            The history file, instead of DIR/history.
+            .TP
+            .B NO_COLOR
+            When set, no colours in terminal output.
+            .SH EXIT STATUS
+            0 on success; 1 when a command of a script failed (the first, unless
+            .BR \\-\\-keep\\-going );
+            2 for bad options.
+            .SH EXAMPLES
+            .nf
+            bandit \\-c 'new demo; world; policy ts 30; step 14; stats'
+            bandit examples/notebook.bandit
+            echo 'use demo; plot curves.svg' | bandit
+            .fi
+            .SH SEE ALSO
+            .BR sqlite3 (1)
+
+            """
+        return page
+    }
+
+    /// Roff-safe text: backslashes and hyphens escaped, Greek and symbols as groff glyphs, no line
+    /// starting with a control character.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "\\": out += "\\e"
+            case "-": out += "\\-"
+            case "σ": out += "\\(*s"
+            case "ε": out += "\\(*e"
+            case "β": out += "\\(*b"
+            case "×": out += "\\(mu"
+            case "±": out += "\\(+-"
+            case "≥": out += "\\(>="
+            case "≤": out += "\\(<="
+            case "—": out += "\\(em"
+            case "…": out += "..."
+            case "·": out += "\\(pc"
+            case "'": out += "\\(aq"
+            default: out.append(character)
+            }
+        }
+        if out.first == "." { out = "\\&" + out }
+        return out
+    }
+}

@@ -1,0 +1,108 @@
+// What a command hands back: text, tables, plots, or several of them. Rendering is the client's job.
+
+import Foundation
+
+/// A command's reply. Handlers build replies; they never print.
+public enum Reply: Sendable, Equatable, Codable {
+    case text(String)
+    case table(Table)
+    /// A chart of stored results (or the live run), and the SVG file to write it to, if any.
+    case plot(PlotRequest)
+    case sequence([Reply])
+
+    public static let empty = Reply.sequence([])
+
+    /// Plain text, as a script or a pipe shows it.
+    public var plainText: String {
+        switch self {
+        case .text(let text): text
+        case .table(let table): table.rendered()
+        case .plot(let request): request.fallbackTable.rendered()
+        case .sequence(let replies): replies.map(\.plainText).filter { !$0.isEmpty }.joined(separator: "\n")
+        }
+    }
+}
+
+/// A table with a title line, column headers and rows of cells, aligned when rendered.
+public struct Table: Sendable, Equatable, Codable {
+    public enum Alignment: String, Sendable, Codable { case left, right }
+
+    public var title: String?
+    public var headers: [String]
+    public var alignments: [Alignment]
+    public var rows: [[String]]
+    /// Lines printed after the rows (e.g. an asymptote).
+    public var footer: [String]
+
+    public init(title: String? = nil, headers: [String], alignments: [Alignment]? = nil, rows: [[String]], footer: [String] = []) {
+        self.title = title
+        self.headers = headers
+        self.alignments = alignments ?? headers.indices.map { $0 == 0 ? .left : .right }
+        self.rows = rows
+        self.footer = footer
+    }
+
+    /// Columns padded to their widest cell, two spaces apart, no trailing spaces.
+    public func rendered() -> String {
+        let columns = headers.count
+        var widths = headers.map(\.count)
+        for row in rows { for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for index in 0..<columns {
+                let cell = index < cells.count ? cells[index] : ""
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                parts.append(alignments[index] == .left ? cell + pad : pad + cell)
+            }
+            return parts.joined(separator: "  ").replacing(/\s+$/, with: "")
+        }
+        var lines: [String] = []
+        if let title { lines.append(title) }
+        lines.append(line(headers))
+        lines += rows.map(line)
+        lines += footer
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// What `plot` asks the client to draw: series per stored result (or the live run) and references.
+public struct PlotRequest: Sendable, Equatable, Codable {
+    public struct Series: Sendable, Equatable, Codable {
+        public var label: String
+        public var mean: [Double]
+        /// ±1 standard error per day, when the series is a result over several runs.
+        public var standardError: [Double]?
+        public var asymptote: Double?
+    }
+
+    /// A horizontal reference line, e.g. the oracle's expected viewing time.
+    public struct Reference: Sendable, Equatable, Codable {
+        public var value: Double
+        public var label: String
+    }
+
+    public var title: String
+    public var series: [Series]
+    public var reference: Reference?
+    /// Write an SVG here instead of drawing on the terminal.
+    public var file: String?
+
+    /// The same data as a table, for places that cannot draw.
+    public var fallbackTable: Table {
+        let days = series.map(\.mean.count).max() ?? 0
+        let rows = (0..<days).map { day in
+            ["\(day + 1)"] + series.map { s in
+                guard day < s.mean.count else { return "" }
+                return s.standardError.map { formatNumber(s.mean[day]) + " ± " + formatNumber($0[day]) } ?? formatNumber(s.mean[day])
+            }
+        }
+        var footer = series.compactMap { s in s.asymptote.map { "asymptote \(s.label): \(formatNumber($0))" } }
+        if let reference { footer.append("\(reference.label): \(formatNumber(reference.value))") }
+        return Table(title: title, headers: ["day"] + series.map(\.label), rows: rows, footer: footer)
+    }
+}
+
+/// Four decimals: enough to compare policies, short enough to read.
+public func formatNumber(_ value: Double) -> String {
+    value.isFinite ? String(format: "%.4f", value) : "\(value)"
+}

@@ -1,0 +1,89 @@
+// Lines into commands: tokens, comments, `;` separators, a trailing `&`, and generic argument binding.
+
+/// One command as typed: its words, and whether it ends with `&` (run in the background).
+public struct ParsedCommand: Sendable, Equatable {
+    public var words: [String]
+    public var background: Bool
+}
+
+/// Splits a line into commands: whitespace separates words, quotes ('…' or "…") keep spaces, `#`
+/// at the start of a word begins a comment, `;` separates commands, a final `&` runs in the background.
+public func parseLine(_ line: String) throws(CommandError) -> [ParsedCommand] {
+    var commands: [ParsedCommand] = []
+    var words: [String] = []
+    var word = ""
+    var inWord = false
+    var quote: Character?
+    func endWord() {
+        if inWord { words.append(word) }
+        word = ""
+        inWord = false
+    }
+    func endCommand() {
+        endWord()
+        var background = false
+        if words.last == "&" {
+            words.removeLast()
+            background = true
+        } else if let last = words.last, last.count > 1, last.hasSuffix("&") {
+            words[words.count - 1] = String(last.dropLast())
+            background = true
+        }
+        if !words.isEmpty { commands.append(ParsedCommand(words: words, background: background)) }
+        words = []
+    }
+    for character in line {
+        if let open = quote {
+            if character == open { quote = nil } else { word.append(character) }
+            continue
+        }
+        switch character {
+        case "'", "\"":
+            quote = character
+            inWord = true
+        case "#" where !inWord:
+            endCommand()
+            return commands
+        case ";": endCommand()
+        case _ where character.isWhitespace: endWord()
+        default:
+            word.append(character)
+            inWord = true
+        }
+    }
+    if quote != nil { throw .usage("unterminated quote") }
+    endCommand()
+    return commands
+}
+
+/// Binds words to a command's declared arguments, checking count, types and ranges generically.
+func bind(_ words: ArraySlice<String>, to command: Command) throws(CommandError) -> Arguments {
+    var arguments = Arguments()
+    let positional = command.arguments.filter { $0.keyword == nil }
+    var keywords: [String: ArgumentSpec] = [:]
+    for spec in command.arguments { if let keyword = spec.keyword { keywords[keyword] = spec } }
+    var index = words.startIndex
+    var slot = 0
+    func usage() -> String { "usage: \(command.synopsis)" }
+    while index < words.endIndex {
+        let word = words[index]
+        if let spec = keywords[word.lowercased()] {
+            guard !arguments.has(spec.name) else { throw .usage("\(word) given twice; \(usage())") }
+            guard index + 1 < words.endIndex else { throw .usage("\(word) needs a value; \(usage())") }
+            let (value, used) = try parseArgument(spec, words[(index + 1)...])
+            arguments.values[spec.name] = [value]
+            index += 1 + used
+            continue
+        }
+        guard slot < positional.count else { throw .usage("unexpected '\(word)'; \(usage())") }
+        let spec = positional[slot]
+        let (value, used) = try parseArgument(spec, words[index...])
+        arguments.values[spec.name, default: []].append(value)
+        index += used
+        if !spec.repeating { slot += 1 }
+    }
+    for spec in positional where !spec.optional && !arguments.has(spec.name) {
+        throw .usage("missing \(spec.name); \(usage())")
+    }
+    return arguments
+}

@@ -1,0 +1,107 @@
+// The interactive REPL on GNU readline: prompt, history, tab completion, Ctrl-C and Ctrl-D.
+
+import BanditCommands
+import CReadline
+import Foundation
+
+/// readline calls plain C functions, so what they need lives here, set up by `LineEditor.run`.
+private enum Shared {
+    nonisolated(unsafe) static var completedLine: String?
+    nonisolated(unsafe) static var endOfInput = false
+    nonisolated(unsafe) static var candidates: [String] = []
+    nonisolated(unsafe) static var candidateIndex = 0
+    nonisolated(unsafe) static var experiments: () -> [String] = { [] }
+}
+
+struct LineEditor {
+    let interpreter: Interpreter
+    let historyFile: String
+
+    /// Reads and runs commands until `quit` or Ctrl-D; returns the exit status.
+    func run() -> Int32 {
+        let output = Output(terminal: true)
+        let store = interpreter.session.workspace.store
+        Shared.experiments = { (try? store.experiments().map(\.experiment.name)) ?? [] }
+        bandit_rl_set_name("bandit")
+        bandit_rl_catch_signals(0)
+        bandit_rl_set_word_breaks(" \t\n;")
+        bandit_rl_set_completion(complete)
+        using_history()
+        stifle_history(2000)
+        if !FileManager.default.fileExists(atPath: historyFile) {
+            _ = FileManager.default.createFile(atPath: historyFile, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        read_history(historyFile)
+        print("bandit — type 'help' for the commands, Ctrl-D to leave")
+        while true {
+            guard let line = readLine(prompt: interpreter.prompt) else {
+                print("")
+                return 0
+            }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            add_history(trimmed)
+            append_history(1, historyFile)
+            Interrupts.clear()
+            for outcome in interpreter.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) {
+                if let error = outcome.error {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                } else {
+                    output.show(outcome.reply)
+                }
+                if outcome.quit { return 0 }
+            }
+            Interrupts.clear()
+        }
+    }
+
+    /// One line through readline's callback interface, so that Ctrl-C (via the interrupt pipe)
+    /// clears the line instead of killing the program. nil at end of input (Ctrl-D).
+    private func readLine(prompt: String) -> String? {
+        Shared.completedLine = nil
+        Shared.endOfInput = false
+        bandit_rl_install(prompt) { line in
+            if let line {
+                Shared.completedLine = String(cString: line)
+                free(line)
+            } else {
+                Shared.endOfInput = true
+            }
+            rl_callback_handler_remove()
+        }
+        defer { rl_callback_handler_remove() }
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: Interrupts.pipe.read, events: Int16(POLLIN), revents: 0)]
+        while Shared.completedLine == nil && !Shared.endOfInput {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { return nil }
+            if fds[1].revents & Int16(POLLIN) != 0 {
+                Interrupts.clear()
+                bandit_rl_interrupt_line()
+            }
+            if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 { rl_callback_read_char() }
+        }
+        return Shared.completedLine
+    }
+}
+
+/// readline's completion entry: our candidates for the word under the cursor, or file names.
+private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    let buffer = String(cString: bandit_rl_line_buffer())
+    let before = String(buffer.utf8.prefix(Int(end))) ?? buffer
+    let completion = Command.complete(before, experiments: Shared.experiments)
+    if completion.files {
+        bandit_rl_completion_over(0)
+        return nil
+    }
+    bandit_rl_completion_over(1)
+    Shared.candidates = completion.candidates
+    Shared.candidateIndex = 0
+    return rl_completion_matches(text) { _, state in
+        if state == 0 { Shared.candidateIndex = 0 }
+        guard Shared.candidateIndex < Shared.candidates.count else { return nil }
+        defer { Shared.candidateIndex += 1 }
+        return strdup(Shared.candidates[Shared.candidateIndex])
+    }
+}

@@ -1,0 +1,71 @@
+// Everything the REPL writes to the terminal: replies, tables, plots and progress bars.
+
+import BanditCommands
+import BanditPlot
+import Foundation
+
+/// Renders replies for a terminal or for plain output (pipes, files).
+struct Output: Sendable {
+    /// Standard output is a terminal (colours and charts allowed).
+    let terminal: Bool
+
+    func show(_ reply: Reply) {
+        let text: String
+        switch reply {
+        case .plot(let request): text = plot(request)
+        case .sequence(let replies):
+            for reply in replies { show(reply) }
+            return
+        default: text = reply.plainText
+        }
+        if !text.isEmpty {
+            print(text)
+            fflush(nil)
+        }
+    }
+
+    /// A chart on the terminal (sized to it, coloured unless NO_COLOR), or an SVG file when asked.
+    func plot(_ request: PlotRequest) -> String {
+        let spec = Self.spec(request)
+        if let file = request.file {
+            do {
+                try Data(SVGPlot.render(spec).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+                return "wrote \(file)"
+            } catch {
+                FileHandle.standardError.write(Data("error: cannot write \(file): \((error as NSError).localizedDescription)\n".utf8))
+                return ""
+            }
+        }
+        var size = winsize()
+        let sized = terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0
+        let width = sized ? Int(size.ws_col) : 80, height = sized ? max(12, Int(size.ws_row) - 2) : 24
+        let color = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        return TerminalPlot.render(spec, width: width, height: height, color: color)
+    }
+
+    /// The notebook's figure: mean per day with a ±1 SE band, and each result's asymptote.
+    static func spec(_ request: PlotRequest) -> PlotSpec {
+        let series = request.series.map { s in
+            PlotSeries(label: s.label, points: s.mean.enumerated().map { PlotPoint(x: Double($0.offset + 1), y: $0.element) },
+                       band: s.standardError)
+        }
+        var references = request.series.enumerated().compactMap { index, s in
+            s.asymptote.map { ReferenceLine(y: $0, label: "asymptote, mean viewing time = \(String(format: "%.2f", $0))", series: index) }
+        }
+        if let reference = request.reference { references.append(ReferenceLine(y: reference.value, label: reference.label)) }
+        return PlotSpec(title: request.title, series: series, references: references)
+    }
+
+    /// A progress bar on standard error when it is a terminal; nothing otherwise.
+    func progressSink() -> (@Sendable (JobProgress) -> Void)? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        return { progress in
+            let width = 30
+            let filled = progress.total > 0 ? width * progress.done / progress.total : 0
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            var line = "\r\(bar) \(progress.done)/\(progress.total) days  \(progress.label)"
+            if progress.done >= progress.total { line = "\r\u{1b}[2K" }
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}

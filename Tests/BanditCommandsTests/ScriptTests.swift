@@ -1,0 +1,72 @@
+// Scripts through the real program: the notebook bit for bit, errors, comments, -c and stdin.
+
+import Foundation
+import Testing
+
+@Suite("Scripts")
+struct ScriptTests {
+    @Test("examples/notebook.bandit reproduces the notebook's curves bit for bit")
+    func notebook() throws {
+        let directory = temporaryDirectory()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/notebook.bandit").path
+        let (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("ts:30 (10 runs): asymptote 2.0688"))
+        let csv = try String(contentsOfFile: directory + "/notebook.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n").map(String.init)
+        #expect(lines.first == "policy,day,runs,mean,se")
+        #expect(lines.count == 1 + 3 * 14)
+        let url = try #require(Bundle.module.url(forResource: "notebook17", withExtension: "json", subdirectory: "Fixtures"))
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let results = try #require(reference["results"] as? [String: [String: Any]])
+        for (label, key) in [("greedy", "greedy"), ("eps:0.1", "eps"), ("ts:30", "ts")] {
+            let expected = try #require(results[key])
+            let mean = (expected["mean"] as! [String]).map { Double($0)! }, se = (expected["se"] as! [String]).map { Double($0)! }
+            let rows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }.filter { $0[0] == label }
+            #expect(rows.count == 14)
+            for row in rows {
+                let day = Int(row[1])! - 1
+                #expect(row[2] == "10")
+                // Shortest round-trip text parses back to the very same double.
+                #expect(Double(row[3])!.bitPattern == mean[day].bitPattern, "\(label) day \(day + 1) mean")
+                #expect(Double(row[4])!.bitPattern == se[day].bitPattern, "\(label) day \(day + 1) se")
+                #expect(row[3] == mean[day].description)
+            }
+        }
+    }
+
+    @Test("the first error stops a script with its message and status 1; --keep-going goes on")
+    func firstErrorStops() throws {
+        let directory = temporaryDirectory()
+        let script = """
+            # a comment line
+            new a   # and a trailing comment
+            world features 0
+            world features 3 actions 4
+            """
+        var (status, stdout, stderr) = try runBandit(["--state-dir", directory], input: script, directory: directory)
+        #expect(status == 1)
+        #expect(stderr == "bandit: line 3: world features 0: features must be an integer from 1 to 63, not '0'\n")
+        #expect(!stdout.contains("d=3"))
+        #expect(!stdout.contains("> "))
+        (status, stdout, stderr) = try runBandit(["--state-dir", directory, "--keep-going", "-c", "use a; world features 0"],
+                                                 directory: directory)
+        #expect(status == 1)
+        (status, stdout, stderr) = try runBandit(["--state-dir", directory, "--keep-going"],
+                                                 input: "use a\nbogus\nworld features 3 actions 4\n", directory: directory)
+        #expect(status == 1)
+        #expect(stderr.contains("unknown command: bogus"))
+        #expect(stdout.contains("d=3 features"))
+        (status, stdout, stderr) = try runBandit(["--state-dir", directory, "-c", "use a; settings; quit; settings"], directory: directory)
+        #expect(status == 0 && stderr.isEmpty)
+        #expect(stdout.components(separatedBy: "experiment a").count == 2)
+    }
+
+    @Test("bad options: status 2 and usage")
+    func badOptions() throws {
+        let directory = temporaryDirectory()
+        let (status, _, stderr) = try runBandit(["--frobnicate"], directory: directory)
+        #expect(status == 2)
+        #expect(stderr.contains("unknown option '--frobnicate'"))
+    }
+}
