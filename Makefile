@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 APT_PACKAGES := libreadline-dev libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test bench install clean
+.PHONY: all deps build release run test bench man install clean
 
 all: build
 
@@ -36,6 +36,10 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product bandit-bench
 	.build/release/bandit-bench $(BENCH_ARGS)
+
+# Regenerates man/bandit.1 from the command table (a test fails when it is stale).
+man: build
+	.build/debug/bandit --man > man/bandit.1
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

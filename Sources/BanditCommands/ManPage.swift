@@ -21,7 +21,7 @@ public enum ManPage {
             .B bandit
             simulates a contextual\\-bandit recommender day by day. Users described by binary features arrive
             (feature 0 is the constant 1), the live policy picks one of K posts for each, the viewing time
-            exp(mean(c \\(pc w) + \\(*s N(0,1))) is observed and logged with the propensity of the choice, and a
+            exp(mean(c\\(pcw) + \\(*s\\(pcN(0,1)) is observed and logged with the propensity of the choice, and a
             fit refits per\\-post least squares on all the run's logs. Experiments, logged decisions,
             checkpoints of the coefficients and bootstrap ensembles, the generators' states, results and jobs
             are kept in one SQLite database in the state directory.

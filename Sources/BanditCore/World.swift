@@ -67,9 +67,14 @@ public struct World: Sendable, Equatable {
         Foundation.exp(logMean(context: context, action: action) + noise * noise / 2)
     }
 
+    /// Work the oracle may do (additions), so that absurdly large worlds still answer at once.
+    static let oracleBudget = 1 << 28
+
     /// Expected viewing time of the best post per context and of a uniformly random post, averaged
-    /// over the context distribution. Exact while there are at most 20 random features; beyond, the
-    /// best post's value is estimated from 2^20 contexts drawn from a fixed stream.
+    /// over the context distribution. The random post's is exact (the features are independent, so
+    /// the expectation factorises). The best post's is exact by enumeration while there are at most
+    /// 20 random features and 2^(d−1)·K stays within the budget; beyond, it is estimated from up to
+    /// 2^20 contexts drawn from a fixed stream.
     public func oracle() -> Oracle {
         let d = features, k = actions
         let lognormal = Foundation.exp(noise * noise / 2)
@@ -83,7 +88,7 @@ public struct World: Sendable, Equatable {
         uniform = uniform / Double(k) * lognormal
 
         let randomFeatures = d - 1
-        if randomFeatures <= 20 {
+        if randomFeatures <= 20 && (1 << randomFeatures) * k <= Self.oracleBudget {
             // Split the random features into a low and a high block and tabulate each block's sums.
             let lowBits = randomFeatures / 2, highBits = randomFeatures - lowBits
             let low = blockSums(firstFeature: 1, count: lowBits, includeConstant: true)
@@ -99,7 +104,7 @@ public struct World: Sendable, Equatable {
             return Oracle(best: total / Double(1 << randomFeatures) * lognormal, uniform: uniform, exact: true)
         }
         var stream = Xoshiro256(seed: 0x6f72_6163_6c65)
-        let samples = 1 << 20
+        let samples = max(16, min(1 << 20, Self.oracleBudget / (k * d)))
         var total = 0.0
         for _ in 0..<samples {
             let context = stream.nextContext(features: d)

@@ -47,6 +47,11 @@ public struct JobExecutor: Sendable {
         guard let experiment = try store.experiment(id: job.experimentID), let world = experiment.world else {
             throw StoreError.corrupt(path: store.path, detail: "job \(jobID) has no experiment with a world")
         }
+        guard job.state != .finished && job.state != .failed else {
+            throw StoreError.database(path: store.path, detail: "job \(jobID) is \(job.state.rawValue): nothing to continue")
+        }
+        // On failure the job returns to how it was (a new job counts as interrupted), to be resumed.
+        let previous = job.state == .running ? JobState.interrupted : job.state
         if job.state != .running {
             try store.setJobState(id: jobID, .running, resuming: job.state.isResumable)
             job.state = .running
@@ -63,7 +68,7 @@ public struct JobExecutor: Sendable {
             }
             return outcome
         } catch {
-            try? store.setJobState(id: jobID, .interrupted, message: "\(error)")
+            try? store.setJobState(id: jobID, previous, message: "\(error)")
             throw error
         }
     }

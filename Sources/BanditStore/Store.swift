@@ -269,13 +269,18 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Saves an experiment with a new world: its live run is retired and the results obtained on the
-    /// previous world are removed, all in one transaction.
+    /// Saves an experiment with a new world: its live run is retired, the results obtained on the
+    /// previous world are removed, and its unfinished jobs can no longer be resumed (their runs
+    /// belong to the old world), all in one transaction.
     public func replaceWorld(_ experiment: ExperimentRecord) throws(StoreError) {
         try transaction { _ in
             try writeExperiment(experiment)
             try retireLiveRuns(experimentID: experiment.id)
             try statement("DELETE FROM results WHERE experiment_id = ?").bind(1, experiment.id).run()
+            try statement("""
+                UPDATE jobs SET state = 'failed', message = 'the world was replaced', updated_at = \(Self.now)
+                WHERE experiment_id = ? AND state IN ('running', 'interrupted', 'cancelled')
+                """).bind(1, experiment.id).run()
         }
     }
 

@@ -1,0 +1,165 @@
+// The language: lookup, argument checks, refusals that change nothing, completion, help, live runs.
+
+@testable import BanditCommands
+import BanditCore
+import Foundation
+import Testing
+
+@Suite("Commands")
+struct CommandTests {
+    @Test("names are unique and prefixes resolve; ambiguity lists the candidates")
+    func lookup() throws {
+        let names = Command.table.flatMap { [$0.name] + $0.aliases }
+        #expect(Set(names).count == names.count)
+        #expect(try Command.resolve("comp").name == "compare")
+        #expect(try Command.resolve("EXIT").name == "quit")
+        #expect(throws: CommandError.ambiguousCommand("st", ["stats", "step"])) { try Command.resolve("st") }
+        #expect(CommandError.ambiguousCommand("st", ["stats", "step"]).description == "ambiguous command: st, could be: stats, step")
+        #expect(throws: CommandError.unknownCommand("frob")) { try Command.resolve("frob") }
+    }
+
+    @Test("lines: quotes, comments, separators, background marks")
+    func lines() throws {
+        #expect(try parseLine("new a; world  # draw") == [
+            ParsedCommand(words: ["new", "a"], background: false), ParsedCommand(words: ["world"], background: false),
+        ])
+        #expect(try parseLine("export curves 'my file.csv'") == [ParsedCommand(words: ["export", "curves", "my file.csv"], background: false)])
+        #expect(try parseLine("runs 40 &") == [ParsedCommand(words: ["runs", "40"], background: true)])
+        #expect(try parseLine("   # only a comment").isEmpty)
+        #expect(throws: CommandError.self) { try parseLine("export curves 'unterminated") }
+    }
+
+    /// Every bad input: a one-line error, and the stored state exactly as before.
+    @Test("bad input is refused with one line and changes nothing")
+    func refusals() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        #expect(session.refused("world").contains("no current experiment"))
+        session.must("new e rng numpy seed 3")
+        #expect(session.refused("day").contains("has no world yet"))
+        session.must("world features 3 actions 4; policy eps 0.2; step 2")
+        let before = try session.fingerprint()
+        let cases: [(String, String)] = [
+            ("frobnicate", "unknown command: frobnicate"),
+            ("st", "ambiguous command: st, could be: stats, step"),
+            ("world features 0", "features must be an integer from 1 to 63, not '0'"),
+            ("world features 64", "features must be an integer from 1 to 63"),
+            ("world actions 0", "actions must be an integer from 1 to 100000, not '0'"),
+            ("world noise -1", "noise must be a number from 0 to 100"),
+            ("world features", "features needs a value"),
+            ("world features 3 features 4", "features given twice"),
+            ("policy eps 1.5", "epsilon must be a number between 0 and 1, not '1.5'"),
+            ("policy eps -0.1", "epsilon must be a number between 0 and 1"),
+            ("policy eps", "eps needs a value"),
+            ("policy ts 0", "bootstrap replicates must be an integer between 1"),
+            ("policy ts x", "bootstrap replicates must be an integer"),
+            ("policy softmax", "unknown policy 'softmax'"),
+            ("policy", "missing POLICY"),
+            ("day -1", "N must be an integer from 1 to 1000000, not '-1'"),
+            ("day two", "N must be an integer"),
+            ("step 1 2", "unexpected '2'"),
+            ("runs 0", "R must be an integer from 1"),
+            ("runs 5 days -3", "days must be an integer from 1"),
+            ("set runs -2", "N must be an integer from 1"),
+            ("set speed 3", "SETTING must be one of decisions, days, runs, not 'speed'"),
+            ("seed -1", "N must be an integer from 0 to 4294967295"),
+            ("seed 4294967296", "N must be an integer from 0 to 4294967295"),
+            ("new e", "an experiment named 'e' already exists"),
+            ("new 'bad name'", "NAME must be 1 to 64 letters"),
+            ("use nothere", "no experiment named 'nothere'"),
+            ("drop nothere", "no experiment named 'nothere'"),
+            ("betas 9", "ACTION must be from 0 to 3"),
+            ("compare", "missing POLICY"),
+            ("compare greedy runs x", "runs must be an integer"),
+            ("resume 99", "no job 99 in experiment e"),
+            ("resume", "no interrupted or cancelled job to resume"),
+            ("export", "missing WHAT"),
+            ("export curves", "missing FILE"),
+            ("export tables x.csv", "WHAT must be one of curves, decisions"),
+            ("export curves /nonexistent-dir/x.csv", "cannot write /nonexistent-dir/x.csv"),
+            ("plot curves.png", "plot writes SVG: FILE must end in .svg"),
+            ("plot x.svg ts:30", "no stored result for ts:30"),
+            ("help frob", "unknown command: frob"),
+            ("export curves 'unterminated", "unterminated quote"),
+        ]
+        for (line, expected) in cases {
+            let error = session.refused(line)
+            #expect(error.contains(expected), "\(line): got '\(error)'")
+            #expect(!error.contains("\n"), "\(line): more than one line")
+            #expect(try session.fingerprint() == before, "\(line) changed the state")
+        }
+    }
+
+    @Test("the live run: day, fit, step, reset, policy; betas, log, stats, export decisions")
+    func liveRun() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new live rng numpy seed 17; world features 5 actions 30; policy ts 5")
+        let day = session.must("day 2")
+        #expect(day.components(separatedBy: "\n").count == 2 && day.hasPrefix("day 1: mean viewing time"))
+        #expect(session.must("fit").contains("fitted ts:5 on 200 decisions of 2 days (fit 1)"))
+        #expect(session.must("step").hasPrefix("day 3:"))
+        #expect(session.must("betas 2").contains("ensemble of 5: mean ± spread after 2 fits"))
+        let log = session.must("log 3")
+        #expect(log.components(separatedBy: "\n").count == 4 && log.contains("propensity"))
+        #expect(session.must("stats").contains("live run: ts:5, 3 days, 300 decisions, 2 fits"))
+        session.must("export decisions d.csv")
+        let csv = try String(contentsOfFile: session.workingDirectory + "/d.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("day,decision,x0,x1,x2,x3,x4,action,propensity,viewing_time\n1,0,1,"))
+        #expect(csv.split(separator: "\n").count == 301)
+        // A policy change retires the live run; the next day starts afresh.
+        session.must("policy greedy")
+        #expect(session.must("stats").contains("live run: none yet (policy greedy)"))
+        #expect(session.must("day").hasPrefix("day 1:"))
+        session.must("reset")
+        #expect(session.refused("fit").contains("no live run yet"))
+    }
+
+    /// The live run shares the experiment's stream, as the notebook's global generator: playing it
+    /// through commands equals playing a Run in memory from the same seed.
+    @Test("live commands follow the notebook's stream bit for bit")
+    func liveMatchesEngine() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new n rng numpy seed 17; world features 5 actions 30; policy eps 0.1; step 3; day")
+        var generator = Generator(kind: .numpy, seed: 17)
+        let world = try World.draw(features: 5, actions: 30, using: &generator)
+        var run = Run(world: world, policy: .epsilonGreedy(0.1), generator: generator, oracleValue: world.oracle().best)
+        for _ in 0..<3 {
+            run.playDay(decisions: 100)
+            run.fit()
+        }
+        run.playDay(decisions: 100)
+        let stats = session.must("stats")
+        for day in run.days { #expect(stats.contains(formatNumber(day.meanViewingTime))) }
+        let stored = try #require(try session.workspace.store.experiment(named: "n"))
+        #expect(stored.generator == run.generator)
+    }
+
+    @Test("completion: commands, keywords, choices, policies, experiments, paths")
+    func completion() throws {
+        let names = { ["alpha", "beta"] }
+        #expect(Command.complete("st", experiments: names).candidates == ["stats", "step"])
+        #expect(Command.complete("", experiments: names).candidates.contains("compare"))
+        #expect(Command.complete("use ", experiments: names).candidates == ["alpha", "beta"])
+        #expect(Command.complete("use a", experiments: names).candidates == ["alpha"])
+        #expect(Command.complete("new x ", experiments: names).candidates == ["rng", "seed"])
+        #expect(Command.complete("new x rng ", experiments: names).candidates == ["default", "numpy"])
+        #expect(Command.complete("policy ", experiments: names).candidates == ["eps", "eps:0.1", "greedy", "ts", "ts:30"])
+        #expect(Command.complete("set d", experiments: names).candidates == ["days", "decisions"])
+        #expect(Command.complete("export curves ", experiments: names).files)
+        #expect(Command.complete("world features 5 ", experiments: names).candidates == ["actions", "noise"])
+        #expect(Command.complete("help com", experiments: names).candidates == ["compare"])
+    }
+
+    @Test("help lists every command; help COMMAND shows usage, details, examples")
+    func help() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        let overview = session.must("help")
+        for command in Command.table { #expect(overview.contains(command.synopsis), "\(command.name)") }
+        let compare = session.must("help comp")
+        #expect(compare.hasPrefix("usage: compare POLICY... [runs R] [days D]"))
+        #expect(compare.contains("examples:\n  compare greedy eps:0.1 ts:30 runs 10"))
+    }
+}
