@@ -3,15 +3,23 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 APT_PACKAGES := libreadline-dev libsqlite3-dev
+# The tests also drive the REPL under tmux and check the man page with groff.
+TEST_PACKAGES := $(APT_PACKAGES) tmux groff-base
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test bench man install clean
+.PHONY: all deps test-deps install-packages build release run test bench man install clean
 
 all: build
 
 # Installs the C libraries the program links when they are missing (Debian/Ubuntu).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -29,7 +37,7 @@ release: deps
 run: release
 	.build/release/bandit
 
-test: deps
+test: test-deps
 	$(SWIFT) test
 
 # Timed workloads, release build; prints figures (see the README's table).

@@ -22,9 +22,10 @@ struct LineEditor {
         let output = Output(terminal: true)
         let store = interpreter.session.workspace.store
         Shared.experiments = { (try? store.experiments().map(\.experiment.name)) ?? [] }
-        bandit_rl_set_name("bandit")
+        // readline keeps these pointers: the strings must outlive it (strdup, never freed).
+        bandit_rl_set_name(strdup("bandit"))
         bandit_rl_catch_signals(0)
-        bandit_rl_set_word_breaks(" \t\n;")
+        bandit_rl_set_word_breaks(strdup(" \t\n;"))
         bandit_rl_set_completion(complete)
         using_history()
         stifle_history(2000)
@@ -44,6 +45,7 @@ struct LineEditor {
             append_history(1, historyFile)
             Interrupts.clear()
             for outcome in interpreter.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) {
+                output.endProgress()
                 if let error = outcome.error {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 } else {

@@ -56,6 +56,11 @@ struct Output: Sendable {
         return PlotSpec(title: request.title, series: series, references: references)
     }
 
+    /// Erases a progress bar left on the terminal by a command that ended early (Ctrl-C, error).
+    func endProgress() {
+        if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1b}[2K".utf8)) }
+    }
+
     /// A progress bar on standard error when it is a terminal; nothing otherwise.
     func progressSink() -> (@Sendable (JobProgress) -> Void)? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }

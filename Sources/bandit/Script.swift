@@ -10,6 +10,7 @@ enum Script {
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
             for outcome in interpreter.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) {
+                output.endProgress()
                 if let error = outcome.error {
                     let location = lines.count > 1 ? "line \(number + 1): " : ""
                     FileHandle.standardError.write(Data("bandit: \(location)\(outcome.command): \(error)\n".utf8))
