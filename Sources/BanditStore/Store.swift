@@ -447,26 +447,24 @@ public final class Store: @unchecked Sendable {
     private func readLatestCheckpoint(runID: Int64, world: World) throws -> RunCheckpoint {
         let rows = try statement("""
             SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1
-            """).bind(1, runID).rows { s -> RunCheckpoint in
-            guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
-            else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
-            return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
-                                 generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
-        }
+            """).bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         guard let checkpoint = rows.first else { throw StoreError.corrupt(path: path, detail: "run \(runID) has no checkpoint") }
         return checkpoint
+    }
+
+    /// A checkpoint row (days_played, fits, coefficients, generator), checked against the world's shape.
+    private func readCheckpoint(_ s: Statement, runID: Int64, world: World) throws -> RunCheckpoint {
+        guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
+        else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
+        return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
+                             generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
     }
 
     /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).
     public func checkpoints(runID: Int64, world: World) throws(StoreError) -> [RunCheckpoint] {
         try locked { _ in
             try statement("SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence")
-                .bind(1, runID).rows { s -> RunCheckpoint in
-                    guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
-                    else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
-                    return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
-                                         generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
-                }
+                .bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         }
     }
 
