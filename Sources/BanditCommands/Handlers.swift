@@ -262,6 +262,7 @@ enum Handlers {
             replies.append(.text("stored results: none yet ('runs' or 'compare' makes some)"))
         } else {
             replies.append(.table(resultsTable(results.map(\.curve), oracle: experiment.world?.oracle().best)))
+            if results.count > 1 { replies.append(.table(finalDayDifferences(results.map(\.curve)))) }
         }
         return .sequence(replies)
     }
@@ -282,6 +283,24 @@ enum Handlers {
         }
         return Table(title: "stored results: mean viewing time ± SE per day", headers: ["day"] + curves.map(\.label),
                      rows: rows, footer: footer)
+    }
+
+    /// For each pair of results, the difference of their final-day means with its standard error
+    /// √(se₁² + se₂²), and whether it stands out of the noise (|difference| > 2 SE).
+    static func finalDayDifferences(_ curves: [Curve]) -> Table {
+        var rows: [[String]] = []
+        for (i, a) in curves.enumerated() {
+            for b in curves[(i + 1)...] {
+                guard let ma = a.mean.last, let mb = b.mean.last, let sa = a.standardError.last, let sb = b.standardError.last else { continue }
+                let difference = mb - ma, se = (sa * sa + sb * sb).squareRoot()
+                let verdict = se > 0 && abs(difference) > 2 * se
+                    ? "\(difference > 0 ? b.label : a.label) better (\(String(format: "%.1f", abs(difference) / se)) SE)"
+                    : "within noise (\(se > 0 ? String(format: "%.1f", abs(difference) / se) : "—") SE)"
+                rows.append(["\(b.label) − \(a.label)", "day \(min(a.mean.count, b.mean.count))", formatNumber(difference), formatNumber(se), verdict])
+            }
+        }
+        return Table(title: "final-day differences (SE = √(se₁² + se₂²); runs taken as independent)",
+                     headers: ["pair", "day", "difference", "se", "verdict"], alignments: [.left, .left, .right, .right, .left], rows: rows)
     }
 
     static func betas(_ call: inout Invocation) throws -> Reply {
