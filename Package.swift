@@ -11,7 +11,12 @@ let package = Package(
         .library(name: "BanditJobs", targets: ["BanditJobs"]),
         .library(name: "BanditCommands", targets: ["BanditCommands"]),
         .library(name: "BanditPlot", targets: ["BanditPlot"]),
+        .library(name: "BanditServer", targets: ["BanditServer"]),
+        .executable(name: "banditd", targets: ["banditd"]),
         .executable(name: "bandit", targets: ["bandit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The engine: generators, linear algebra, world, policies, the day/fit/run protocol.
@@ -27,10 +32,17 @@ let package = Package(
         .target(name: "BanditPlot"),
         // The command language: one table drives parsing, help, completion and the man page.
         .target(name: "BanditCommands", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
+        // Peer credentials and detached process start, which Swift cannot reach on Linux.
+        .target(name: "CBanditSystem"),
+        // The daemon as a library: socket, versioned protocol, sessions, jobs, recovery, signals.
+        .target(name: "BanditServer", dependencies: [
+            "BanditCommands", "BanditStore", "CBanditSystem", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "banditd", dependencies: ["BanditServer", .product(name: "Logging", package: "swift-log")]),
         // GNU readline (libreadline-dev), through a module map and setters for its global callbacks.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // The REPL: the only code that touches the terminal.
-        .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditStore", "CReadline"]),
+        .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditServer", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
         .executableTarget(name: "bandit-bench", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs"]),

@@ -49,20 +49,28 @@ public struct Command: Sendable {
 }
 
 /// Progress of long work: what, how far, out of how much.
-public struct JobProgress: Sendable, Equatable {
+public struct JobProgress: Sendable, Equatable, Codable {
     public var label: String
     public var done: Int
     public var total: Int
+
+    public init(label: String, done: Int, total: Int) {
+        self.label = label
+        self.done = done
+        self.total = total
+    }
 }
 
 /// One execution of a command: the session it acts on, its bound arguments, and the hooks a long
 /// command uses to report progress and to notice that it should stop at the next day boundary.
-public struct Invocation {
+public struct Invocation: Sendable {
     public let session: Session
     public let arguments: Arguments
     public let text: String
     public let progress: (@Sendable (JobProgress) -> Void)?
     public let shouldStop: @Sendable () -> Bool
+    /// Running in the background (`&`): the client did not wait.
+    public let background: Bool
 
     public var workspace: Workspace { session.workspace }
 }

@@ -111,6 +111,14 @@ extension Command {
                 flags: [.mutating, .needsExperiment, .longRunning], summary: "continue an interrupted or cancelled job",
                 details: "Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an uninterrupted job would have given.",
                 examples: ["resume", "resume 3"], handler: Handlers.resume),
+        Command("wait", arguments: [.positional("J", .integer(1...Int(Int32.max)), optional: true, help: "job id (default: the latest running)")],
+                flags: [.needsExperiment, .longRunning], summary: "wait for a running job, with a progress bar",
+                details: "Waits until the job ends (Ctrl-C stops waiting, not the job) and tells how it ended.",
+                examples: ["wait", "wait 3"], handler: Handlers.wait),
+        Command("cancel", arguments: [.positional("J", .integer(1...Int(Int32.max)), help: "job id")],
+                flags: [.mutating], summary: "stop a running job at its next day boundary",
+                details: "Stops a running job at its next day boundary; its completed days are kept and 'resume' continues it.",
+                examples: ["cancel 3"], handler: Handlers.cancel),
         Command("stats", flags: [.needsExperiment], summary: "the live run and the stored results",
                 details: """
                     Shows the live run (days, decisions, mean viewing time and regret per day, picks per post) \
@@ -146,7 +154,13 @@ extension Command {
         Command("help", arguments: [.positional("COMMAND", .command, optional: true, help: "a command")],
                 summary: "list the commands, or describe one", details: "Lists the commands, or shows one command's usage, description and examples.",
                 examples: ["help", "help compare"], handler: Handlers.help),
-        Command("quit", aliases: ["exit"], summary: "leave", details: "Leaves the REPL (Ctrl-D too).", handler: Handlers.quit),
+        Command("shutdown", flags: [.mutating], summary: "stop the daemon",
+                details: """
+                    Stops banditd: running jobs stop at their next day boundary (every completed day is \
+                    committed) and resume by themselves when it starts again; the database is closed cleanly.
+                    """, handler: Handlers.shutdown),
+        Command("quit", aliases: ["exit"], summary: "leave", details: "Leaves the REPL (Ctrl-D too); the daemon and its jobs go on.",
+                handler: Handlers.quit),
     ]
 
     /// Finds a command by name, alias or unique prefix.

@@ -1,10 +1,15 @@
 // Tab completion from the command table: command names, keywords, choices, policies, experiments, paths.
 
 /// What may complete the word under the cursor.
-public struct Completion: Sendable, Equatable {
+public struct Completion: Sendable, Equatable, Codable {
     public var candidates: [String]
     /// The word is a file path: the line editor should offer file names.
     public var files: Bool
+
+    public init(candidates: [String], files: Bool) {
+        self.candidates = candidates
+        self.files = files
+    }
 }
 
 extension Command {

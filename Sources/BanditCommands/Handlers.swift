@@ -38,6 +38,10 @@ enum Handlers {
 
     static func drop(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.workspace.experiment(named: call.arguments.word("NAME")!)
+        let mine = Set(try call.workspace.store.jobs(experimentID: experiment.id).map(\.id))
+        if let running = call.workspace.registry.running.first(where: { mine.contains($0.jobID) }) {
+            throw CommandError.failed("job \(running.jobID) of \(experiment.name) is running: 'cancel \(running.jobID)' first")
+        }
         try call.workspace.store.dropExperiment(named: experiment.name)
         call.workspace.forget(experimentID: experiment.id)
         if call.session.current == experiment.name { call.session.current = nil }
@@ -165,42 +169,52 @@ enum Handlers {
 
     // MARK: Jobs
 
-    static func runs(_ call: inout Invocation) throws -> Reply {
-        let (experiment, _) = try call.session.currentWorld()
-        var schedule = experiment.schedule
-        schedule.runs = call.arguments.integer("R") ?? schedule.runs
-        schedule.days = call.arguments.integer("D") ?? schedule.days
-        return try runJob(&call, experiment: experiment, policies: [experiment.policy], schedule: schedule)
-    }
+    static func runs(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
 
-    static func compare(_ call: inout Invocation) throws -> Reply {
+    static func compare(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+
+    static func resume(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+
+    /// The job a `runs`, `compare` or `resume` command executes: created (runs, compare) or found
+    /// (resume), before any of it runs, so that a background start can name it at once.
+    static func job(for call: inout Invocation) throws -> JobRecord {
+        let name = call.text.split(separator: " ").first.map(String.init) ?? ""
+        if (try? Command.resolve(name))?.name == "resume" { return try resumableJob(&call) }
         let (experiment, _) = try call.session.currentWorld()
         var schedule = experiment.schedule
         schedule.runs = call.arguments.integer("R") ?? schedule.runs
         schedule.days = call.arguments.integer("D") ?? schedule.days
         var policies: [Policy] = []
         for policy in call.arguments.policies("POLICY") where !policies.contains(policy) { policies.append(policy) }
-        return try runJob(&call, experiment: experiment, policies: policies, schedule: schedule)
+        if policies.isEmpty { policies = [experiment.policy] }
+        return try call.workspace.executor.create(experiment: experiment, command: call.text, policies: policies, schedule: schedule)
     }
 
-    private static func runJob(_ call: inout Invocation, experiment: ExperimentRecord, policies: [Policy], schedule: Schedule) throws -> Reply {
-        let job = try call.workspace.executor.create(experiment: experiment, command: call.text, policies: policies, schedule: schedule)
-        return try execute(&call, job: job)
-    }
-
-    private static func execute(_ call: inout Invocation, job: JobRecord) throws -> Reply {
-        let progress = call.progress
+    /// Executes a job, registered so that it can be listed, waited for and cancelled; a stop asked
+    /// by the user leaves it `cancelled`, one asked by a stopping daemon `interrupted` (it resumes
+    /// by itself on the next start).
+    static func execute(_ call: inout Invocation, job: JobRecord) throws -> Reply {
+        let registry = call.workspace.registry
+        try registry.begin(jobID: job.id, command: job.command, background: call.background)
+        defer { registry.end(jobID: job.id) }
+        let progress = call.progress, stop = call.shouldStop
         let label = job.command
-        let outcome = try call.workspace.executor.execute(jobID: job.id, shouldStop: call.shouldStop) { done, total in
+        let outcome = try call.workspace.executor.execute(
+            jobID: job.id, shouldStop: { stop() || registry.shouldStop(jobID: job.id) }
+        ) { done, total in
+            registry.update(jobID: job.id, done: done, total: total)
             progress?(JobProgress(label: label, done: done, total: total))
         }
         switch outcome {
         case .finished(let curves):
             return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(curveTable($0)) })
         case .stopped:
-            try call.workspace.store.setJobState(id: job.id, .cancelled, message: "stopped by the user")
+            let byDaemon = registry.isStopping
+            try call.workspace.store.setJobState(id: job.id, byDaemon ? .interrupted : .cancelled,
+                                                 message: byDaemon ? "the daemon stopped" : "stopped by the user")
             let now = try call.workspace.store.job(id: job.id)
-            return .text("job \(job.id) stopped after \(now?.daysDone ?? 0)/\(job.daysTotal) days; 'resume \(job.id)' continues it")
+            return .text("job \(job.id) stopped after \(now?.daysDone ?? 0)/\(job.daysTotal) days; "
+                + (byDaemon ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
         }
     }
 
@@ -208,14 +222,18 @@ enum Handlers {
         let experiment = try call.session.currentExperiment()
         let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
         guard !jobs.isEmpty else { return .text("no jobs yet") }
+        let running = Dictionary(call.workspace.registry.running.map { ($0.jobID, $0) }, uniquingKeysWith: { a, _ in a })
         return .table(Table(headers: ["job", "command", "progress", "state"], alignments: [.right, .left, .right, .left],
                             rows: jobs.map { job in
             let resumed = job.resumed > 0 ? " (resumed \(job.resumed)×)" : ""
-            return ["\(job.id)", job.command, "\(job.daysDone)/\(job.daysTotal) days", job.state.rawValue + resumed]
+            let done = running[job.id].map { max($0.done, job.daysDone) } ?? job.daysDone
+            var state = job.state.rawValue
+            if let entry = running[job.id] { state = entry.background ? "running in the background" : "running" }
+            return ["\(job.id)", job.command, "\(done)/\(job.daysTotal) days", state + resumed]
         }))
     }
 
-    static func resume(_ call: inout Invocation) throws -> Reply {
+    private static func resumableJob(_ call: inout Invocation) throws -> JobRecord {
         let experiment = try call.session.currentExperiment()
         let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
         let job: JobRecord
@@ -223,13 +241,58 @@ enum Handlers {
             guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
                 throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
             }
+            guard !call.workspace.registry.isRunning(found.id) else { throw CommandError.failed("job \(id) is running") }
             guard found.state.isResumable else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
             job = found
         } else {
-            guard let latest = jobs.last(where: { $0.state.isResumable }) else { throw CommandError.failed("no interrupted or cancelled job to resume") }
+            guard let latest = jobs.last(where: { $0.state.isResumable && !call.workspace.registry.isRunning($0.id) }) else {
+                throw CommandError.failed("no interrupted or cancelled job to resume")
+            }
             job = latest
         }
-        return try execute(&call, job: job)
+        return job
+    }
+
+    static func wait(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        let registry = call.workspace.registry
+        let id: Int64
+        if let requested = call.arguments.integer("J") {
+            id = Int64(requested)
+            guard try call.workspace.store.jobs(experimentID: experiment.id).contains(where: { $0.id == id }) else {
+                throw CommandError.failed("no job \(requested) in experiment \(experiment.name)")
+            }
+        } else {
+            let mine = Set(try call.workspace.store.jobs(experimentID: experiment.id).map(\.id))
+            guard let latest = registry.running.last(where: { mine.contains($0.jobID) }) else {
+                return .text("no job of \(experiment.name) is running")
+            }
+            id = latest.jobID
+        }
+        let progress = call.progress
+        registry.wait(jobID: id, shouldStop: call.shouldStop) { entry in
+            progress?(JobProgress(label: entry.command, done: entry.done, total: entry.total))
+        }
+        guard let job = try call.workspace.store.job(id: id) else { throw CommandError.failed("no job \(id)") }
+        if registry.isRunning(id) { return .text("job \(id) still running: \(job.daysDone)/\(job.daysTotal) days") }
+        return .text("job \(id) \(job.state.rawValue): \(job.command) (\(job.daysDone)/\(job.daysTotal) days)"
+            + (job.message.map { "; \($0)" } ?? ""))
+    }
+
+    static func cancel(_ call: inout Invocation) throws -> Reply {
+        let id = Int64(call.arguments.integer("J")!)
+        guard call.workspace.registry.cancel(jobID: id) else {
+            throw CommandError.failed("job \(id) is not running")
+        }
+        return .text("job \(id) stops at the next day boundary; its completed days are kept")
+    }
+
+    static func shutdown(_ call: inout Invocation) throws -> Reply {
+        guard let shutdown = call.workspace.shutdown else {
+            throw CommandError.failed("no daemon to shut down: this bandit runs without one (--no-daemon)")
+        }
+        shutdown()
+        return .text("banditd is stopping: running jobs stop at their next day boundary and resume on its next start")
     }
 
     // MARK: Reports

@@ -4,13 +4,20 @@ import BanditCore
 import BanditStore
 
 /// The result of one command.
-public struct Outcome: Sendable {
+public struct Outcome: Sendable, Codable {
     public var command: String
     public var reply: Reply
     /// The one-line error when the command failed or was refused; nothing was changed then.
     public var error: String?
     /// The command asked to leave (`quit`).
     public var quit: Bool
+
+    public init(command: String, reply: Reply, error: String?, quit: Bool) {
+        self.command = command
+        self.reply = reply
+        self.error = error
+        self.quit = quit
+    }
 }
 
 /// Executes commands for one session.
@@ -50,7 +57,11 @@ public struct Interpreter: Sendable {
             let arguments = try bind(parsed.words.dropFirst(), to: command)
             if command.flags.contains(.needsWorld) { _ = try session.currentWorld() }
             if command.flags.contains(.needsExperiment) { _ = try session.currentExperiment() }
-            var invocation = Invocation(session: session, arguments: arguments, text: text, progress: progress, shouldStop: shouldStop)
+            if parsed.background {
+                return try startInBackground(command, arguments: arguments, text: text)
+            }
+            var invocation = Invocation(session: session, arguments: arguments, text: text, progress: progress,
+                                        shouldStop: shouldStop, background: false)
             let reply = command.flags.contains(.longRunning)
                 ? try command.handler(&invocation)
                 : try session.workspace.locked { try command.handler(&invocation) }
@@ -58,6 +69,24 @@ public struct Interpreter: Sendable {
         } catch {
             return Outcome(command: text, reply: .empty, error: Self.message(error), quit: false)
         }
+    }
+
+    /// `COMMAND &`: jobs (runs, compare, resume) start on a thread of their own and the reply comes
+    /// at once; `jobs`, `wait` and `cancel` follow them.
+    private func startInBackground(_ command: Command, arguments: Arguments, text: String) throws -> Outcome {
+        guard ["runs", "compare", "resume"].contains(command.name) else {
+            throw CommandError.usage("only runs, compare and resume run in the background ('&'); \(command.name) runs in the foreground")
+        }
+        var invocation = Invocation(session: session.copy(), arguments: arguments, text: text, progress: nil,
+                                    shouldStop: { false }, background: true)
+        let job = try session.workspace.locked { try Handlers.job(for: &invocation) }
+        let task = invocation
+        session.workspace.registry.startBackground {
+            var call = task
+            _ = try? Handlers.execute(&call, job: job)
+        }
+        return Outcome(command: text, reply: .text("job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)"),
+                       error: nil, quit: false)
     }
 
     /// The user-facing sentence of any error a command can raise.

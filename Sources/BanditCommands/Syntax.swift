@@ -4,6 +4,11 @@
 public struct ParsedCommand: Sendable, Equatable {
     public var words: [String]
     public var background: Bool
+
+    public init(words: [String], background: Bool) {
+        self.words = words
+        self.background = background
+    }
 }
 
 /// Splits a line into commands: whitespace separates words, quotes ('…' or "…") keep spaces, `#`

@@ -10,6 +10,10 @@ import Foundation
 public final class Workspace: @unchecked Sendable {
     public let store: Store
     public let executor: JobExecutor
+    /// The jobs executing now, in the foreground or the background.
+    public let registry = JobRegistry()
+    /// Set by a daemon: what `shutdown` does. Nil in a one-shot process.
+    public var shutdown: (@Sendable () -> Void)?
     /// Serialises commands that change state; long jobs run outside it.
     let lock = NSRecursiveLock()
     private var live: [Int64: (record: RunRecord, run: Run)] = [:]
@@ -63,6 +67,11 @@ public final class Workspace: @unchecked Sendable {
     }
 
     func forget(experimentID: Int64) { live[experimentID] = nil }
+}
+
+extension Session {
+    /// Another session on the same workspace, same experiment and directory (for background work).
+    func copy() -> Session { Session(workspace: workspace, current: current, workingDirectory: workingDirectory) }
 }
 
 /// One client's view: its current experiment and working directory (for relative paths).

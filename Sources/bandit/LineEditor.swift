@@ -10,18 +10,18 @@ private enum Shared {
     nonisolated(unsafe) static var endOfInput = false
     nonisolated(unsafe) static var candidates: [String] = []
     nonisolated(unsafe) static var candidateIndex = 0
-    nonisolated(unsafe) static var experiments: () -> [String] = { [] }
+    nonisolated(unsafe) static var complete: (String) -> Completion = { _ in Completion(candidates: [], files: false) }
 }
 
 struct LineEditor {
-    let interpreter: Interpreter
+    let runner: Runner
     let historyFile: String
 
     /// Reads and runs commands until `quit` or Ctrl-D; returns the exit status.
     func run() -> Int32 {
         let output = Output(terminal: true)
-        let store = interpreter.session.workspace.store
-        Shared.experiments = { (try? store.experiments().map(\.experiment.name)) ?? [] }
+        let runner = runner
+        Shared.complete = { runner.complete($0) }
         // readline keeps these pointers: the strings must outlive it (strdup, never freed).
         bandit_rl_set_name(strdup("bandit"))
         bandit_rl_catch_signals(0)
@@ -35,7 +35,7 @@ struct LineEditor {
         read_history(historyFile)
         print("bandit — type 'help' for the commands, Ctrl-D to leave")
         while true {
-            guard let line = readLine(prompt: interpreter.prompt) else {
+            guard let line = readLine(prompt: runner.prompt) else {
                 print("")
                 return 0
             }
@@ -44,7 +44,7 @@ struct LineEditor {
             add_history(trimmed)
             append_history(1, historyFile)
             Interrupts.clear()
-            for outcome in interpreter.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) {
+            for outcome in runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) {
                 output.endProgress()
                 if let error = outcome.error {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -92,7 +92,7 @@ struct LineEditor {
 private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
     let buffer = String(cString: bandit_rl_line_buffer())
     let before = String(buffer.utf8.prefix(Int(end))) ?? buffer
-    let completion = Command.complete(before, experiments: Shared.experiments)
+    let completion = Shared.complete(before)
     if completion.files {
         bandit_rl_completion_over(0)
         return nil

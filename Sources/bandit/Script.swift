@@ -5,11 +5,11 @@ import Foundation
 
 enum Script {
     /// Runs the lines in order; returns the exit status.
-    static func run(lines: [String], interpreter: Interpreter, keepGoing: Bool) -> Int32 {
+    static func run(lines: [String], runner: Runner, keepGoing: Bool) -> Int32 {
         var status: Int32 = 0
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
-            for outcome in interpreter.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) {
+            for outcome in runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) {
                 output.endProgress()
                 if let error = outcome.error {
                     let location = lines.count > 1 ? "line \(number + 1): " : ""

@@ -1,19 +1,21 @@
 // bandit: the REPL. Reads commands from a terminal (readline), a script, `-c`, or standard input.
 
 import BanditCommands
-import BanditStore
+import BanditServer
 import Foundation
 
 let usage = """
-    usage: bandit [--state-dir DIR] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
+    usage: bandit [--state-dir DIR] [--no-daemon] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
     Otherwise it runs the commands of SCRIPT, of -c, or of standard input, stopping at the first
-    error (exit status 1) unless --keep-going is given.
+    error (exit status 1) unless --keep-going is given. Commands execute in banditd, the daemon of
+    the state directory, started when none runs; --no-daemon runs them in this process instead.
 
       --state-dir DIR  where the database lives (default $BANDIT_STATE_DIR, else
                        $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
       -c 'CMD; CMD'    run these commands and exit
+      --no-daemon      run the engine in this process (one-shot scripts)
       --keep-going     in a script, report errors and go on
       -h, --help       this text
       --man            print the manual page (man/bandit.1)
@@ -24,6 +26,7 @@ struct Options {
     var commands: String?
     var script: String?
     var keepGoing = false
+    var noDaemon = false
 }
 
 func fail(_ message: String, status: Int32 = 2) -> Never {
@@ -43,6 +46,7 @@ func parseOptions(_ arguments: [String]) -> Options {
             guard let value = rest.popFirst() else { fail("-c needs commands\n\(usage)") }
             options.commands = value
         case "--keep-going": options.keepGoing = true
+        case "--no-daemon": options.noDaemon = true
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -81,36 +85,51 @@ func prepare(_ directory: String) {
     }
 }
 
+/// banditd next to this executable, else on the PATH.
+func daemonExecutable() -> String? {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let sibling = here.appendingPathComponent("banditd").path
+    if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(directory)/banditd"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
 let directory = options.stateDirectory ?? defaultStateDirectory()
 prepare(directory)
-let store: Store
+Interrupts.install()
+let runner: Runner
 do {
-    store = try Store(directory: directory)
+    if options.noDaemon {
+        runner = try LocalRunner(stateDirectory: directory)
+    } else {
+        guard let daemon = daemonExecutable() else { fail("cannot find banditd next to bandit or on the PATH; use --no-daemon", status: 1) }
+        runner = try RemoteRunner(stateDirectory: directory, daemonPath: daemon)
+    }
 } catch {
     fail("\(error)", status: 1)
 }
-let session = Session(workspace: Workspace(store: store))
-let interpreter = Interpreter(session: session)
-Interrupts.install()
 
 let status: Int32
 if let commands = options.commands {
-    status = Script.run(lines: [commands], interpreter: interpreter, keepGoing: options.keepGoing)
+    status = Script.run(lines: [commands], runner: runner, keepGoing: options.keepGoing)
 } else if let script = options.script {
     guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
-        store.close()
+        runner.close()
         fail("cannot read \(script)", status: 1)
     }
     status = Script.run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-                        interpreter: interpreter, keepGoing: options.keepGoing)
+                        runner: runner, keepGoing: options.keepGoing)
 } else if isatty(STDIN_FILENO) == 1 {
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
-    status = LineEditor(interpreter: interpreter, historyFile: history).run()
+    status = LineEditor(runner: runner, historyFile: history).run()
 } else {
     var lines: [String] = []
     while let line = readLine(strippingNewline: true) { lines.append(line) }
-    status = Script.run(lines: lines, interpreter: interpreter, keepGoing: options.keepGoing)
+    status = Script.run(lines: lines, runner: runner, keepGoing: options.keepGoing)
 }
-store.close()
+runner.close()
 exit(status)

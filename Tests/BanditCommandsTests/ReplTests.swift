@@ -90,7 +90,10 @@ struct ReplTests {
         let directory = temporaryDirectory()
         let bandit = try banditExecutable()
         let tmux = Tmux()
-        defer { tmux.stop() }
+        defer {
+            tmux.stop()
+            stopDaemon(directory + "/state")
+        }
         let command = "env -u NO_COLOR TERM=xterm HOME=\(directory) \(bandit) --state-dir \(directory)/state"
         try tmux.start(command)
         var screen = try tmux.await { $0.contains("bandit>") }

@@ -9,6 +9,8 @@ struct ScriptTests {
     func notebook() throws {
         let directory = temporaryDirectory()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/notebook.bandit").path
+        // Through the daemon, which the first bandit starts.
+        defer { stopDaemon(directory + "/state") }
         let (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("ts:30 (10 runs): asymptote 2.0688"))
@@ -38,6 +40,7 @@ struct ScriptTests {
     @Test("the first error stops a script with its message and status 1; --keep-going goes on")
     func firstErrorStops() throws {
         let directory = temporaryDirectory()
+        defer { stopDaemon(directory) }
         let script = """
             # a comment line
             new a   # and a trailing comment

@@ -83,3 +83,11 @@ func runBandit(_ arguments: [String], input: String? = nil, directory: String) t
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
+
+/// Stops the daemon of a state directory (SIGTERM via its pid file) and waits until it is gone.
+func stopDaemon(_ stateDirectory: String) {
+    guard let text = try? String(contentsOfFile: stateDirectory + "/banditd.pid", encoding: .utf8),
+          let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+    kill(pid, SIGTERM)
+    for _ in 0..<500 where kill(pid, 0) == 0 { usleep(20_000) }
+}

@@ -22,7 +22,7 @@ struct CrashTests {
         let compare = "compare \(policies.replacing(",", with: " ")) runs \(runs) days \(days)"
         let start = "new batch rng \(kind.rawValue) seed 17; world; \(compare)"
         let reference = temporaryDirectory(), killed = temporaryDirectory()
-        #expect(try runProcess(bandit, ["--state-dir", reference, "-c", start]).status == 0)
+        #expect(try runProcess(bandit, ["--no-daemon", "--state-dir", reference, "-c", start]).status == 0)
         /// What to run next in the killed directory, from what it holds: start, or resume.
         func script() -> String {
             switch progress(killed) {
@@ -42,7 +42,7 @@ struct CrashTests {
         for attempt in 0..<200 where !finished {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: bandit)
-            process.arguments = ["--state-dir", killed, "-c", script()]
+            process.arguments = ["--no-daemon", "--state-dir", killed, "-c", script()]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

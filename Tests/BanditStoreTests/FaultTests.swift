@@ -86,7 +86,7 @@ struct FaultTests {
         defer { first.close() }
         #expect(throws: StoreError.inUse(path: first.path, holder: "pid \(getpid())")) { try Store(directory: directory) }
         // And from another process, through the real program.
-        let (status, stderr) = try runProcess(try banditExecutable(), ["--state-dir", directory, "-c", "experiments"])
+        let (status, stderr) = try runProcess(try banditExecutable(), ["--no-daemon", "--state-dir", directory, "-c", "experiments"])
         #expect(status == 1)
         #expect(stderr.contains("in use by another bandit daemon (pid \(getpid()))"))
         #expect(stderr.split(separator: "\n").count == 1)
@@ -110,13 +110,13 @@ struct FaultTests {
         chmod(directory, 0o777)
         chmod(path, 0o444)
         chmod(path + ".lock", 0o666)
-        var (status, stderr) = try runAsUnprivileged(["--state-dir", directory, "-c", "use e"])
+        var (status, stderr) = try runAsUnprivileged(["--no-daemon", "--state-dir", directory, "-c", "use e"])
         #expect(status == 1)
         #expect(stderr.contains("\(path) is read-only"), "\(stderr)")
         // The directory read-only (SQLite could not create its journal), the file writable.
         chmod(path, 0o666)
         chmod(directory, 0o555)
-        (status, stderr) = try runAsUnprivileged(["--state-dir", directory, "-c", "use e"])
+        (status, stderr) = try runAsUnprivileged(["--no-daemon", "--state-dir", directory, "-c", "use e"])
         #expect(status == 1)
         #expect(stderr.hasPrefix("bandit: \(directory) is read-only"), "\(stderr)")
         chmod(directory, 0o700)
