@@ -2,12 +2,14 @@
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
+# Which build `make install` copies (release unless told otherwise).
+CONFIGURATION ?= release
 APT_PACKAGES := libreadline-dev libsqlite3-dev
 # The tests also drive the REPL under tmux and check the man page with groff.
 TEST_PACKAGES := $(APT_PACKAGES) tmux groff-base
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps install-packages build release run test bench man install clean
+.PHONY: all deps test-deps install-packages build release run test bench man install install-files clean
 
 all: build
 
@@ -49,10 +51,21 @@ bench: deps
 man: build
 	.build/debug/bandit --man > man/bandit.1
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 .build/release/bandit $(DESTDIR)$(PREFIX)/bin/bandit
+install:
+	$(SWIFT) build -c $(CONFIGURATION) --product bandit
+	$(SWIFT) build -c $(CONFIGURATION) --product banditd
+	$(MAKE) --no-print-directory install-files BUILD_DIR=.build/$(CONFIGURATION)
+
+# Copies built executables from BUILD_DIR, the man pages, etc/ and the examples under PREFIX.
+BUILD_DIR ?= .build/$(CONFIGURATION)
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bandit/etc $(DESTDIR)$(PREFIX)/share/bandit/examples
+	install -m 755 $(BUILD_DIR)/bandit $(BUILD_DIR)/banditd $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/bandit.1 $(DESTDIR)$(PREFIX)/share/man/man1/bandit.1
+	install -m 644 man/banditd.8 $(DESTDIR)$(PREFIX)/share/man/man8/banditd.8
+	install -m 644 etc/bandit.conf etc/banditd.service $(DESTDIR)$(PREFIX)/share/bandit/etc/
+	install -m 644 examples/notebook.bandit $(DESTDIR)$(PREFIX)/share/bandit/examples/
 
 clean:
 	rm -rf .build

@@ -45,9 +45,12 @@ let package = Package(
         .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditServer", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
         .executableTarget(name: "bandit-bench", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
-        .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs"]),
+        // Helpers shared by the test targets.
+        .target(name: "BanditTestSupport", path: "Tests/Support"),
+        .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs", "BanditTestSupport"]),
+        .testTarget(name: "BanditServerTests", dependencies: ["BanditServer", "BanditStore", "BanditTestSupport"]),
         .testTarget(name: "BanditPlotTests", dependencies: ["BanditPlot"]),
-        .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands", "BanditTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BanditCoreTests",
             dependencies: ["BanditCore"],

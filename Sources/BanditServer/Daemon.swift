@@ -38,6 +38,9 @@ public final class Daemon: @unchecked Sendable {
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: FrameConnection] = [:]
     private var stopping = false
+    /// Commands executing now, whose replies must go out before the connections close.
+    private let inFlight = NSCondition()
+    private var commandsRunning = 0
 
     /// Opens the store (taking its exclusive lock); fails like the store does, naming the file.
     public init(configuration: Configuration, logger: Logger) throws {
@@ -74,8 +77,12 @@ public final class Daemon: @unchecked Sendable {
         logger.info("stopping: waiting for jobs to reach a day boundary")
         Foundation.close(listener)
         unlink(socketPath)
-        for connection in lock.withLock({ Array(connections.values) }) { connection.shutdown() }
         if !workspace.registry.stopAll(timeout: 120) { logger.warning("some jobs did not stop in time") }
+        inFlight.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while commandsRunning > 0 && inFlight.wait(until: deadline) {}
+        }
+        for connection in lock.withLock({ Array(connections.values) }) { connection.shutdown() }
         workspace.store.close()
         unlink(pidPath)
         logger.info("stopped")
@@ -147,7 +154,12 @@ public final class Daemon: @unchecked Sendable {
             try? connection.send(ServerMessage.error(message: "\(error)"))
             return
         }
-        let client = Client(connection: connection, interpreter: Interpreter(session: session))
+        let client = Client(connection: connection, interpreter: Interpreter(session: session)) { [self] started in
+            inFlight.withLock {
+                commandsRunning += started ? 1 : -1
+                inFlight.broadcast()
+            }
+        }
         while true {
             let message: ClientMessage?
             do {
@@ -181,10 +193,13 @@ private final class Client: @unchecked Sendable {
     private let lock = NSLock()
     private var busy = false
     private var interrupted = false
+    /// Told when a command starts (true) and when its reply has gone out (false).
+    private let track: @Sendable (Bool) -> Void
 
-    init(connection: FrameConnection, interpreter: Interpreter) {
+    init(connection: FrameConnection, interpreter: Interpreter, track: @escaping @Sendable (Bool) -> Void) {
         self.connection = connection
         self.interpreter = interpreter
+        self.track = track
     }
 
     func interrupt() { lock.withLock { interrupted = true } }
@@ -197,7 +212,9 @@ private final class Client: @unchecked Sendable {
             return true
         }
         guard free else { return false }
+        track(true)
         let thread = Thread { [self] in
+            defer { track(false) }
             let outcomes = interpreter.run(line, progress: { [connection] progress in
                 try? connection.send(ServerMessage.progress(progress))
             }, shouldStop: { [self] in lock.withLock { interrupted } })

@@ -15,8 +15,21 @@ public final class DaemonClient: @unchecked Sendable {
     public init(fd: Int32, workingDirectory: String = FileManager.default.currentDirectoryPath,
                 protocolVersion: Int = Wire.version) throws {
         connection = FrameConnection(fd: fd)
-        try connection.send(ClientMessage.hello(protocol: protocolVersion, client: "bandit", workingDirectory: workingDirectory))
-        switch try connection.receive(ServerMessage.self) {
+        // A daemon that refuses us may have answered and closed before our hello got through: read
+        // its answer even when sending failed.
+        var sendFailure: (any Error)?
+        do {
+            try connection.send(ClientMessage.hello(protocol: protocolVersion, client: "bandit", workingDirectory: workingDirectory))
+        } catch {
+            sendFailure = error
+        }
+        let answer: ServerMessage?
+        do {
+            answer = try connection.receive(ServerMessage.self)
+        } catch {
+            throw sendFailure ?? error
+        }
+        switch answer {
         case .welcome(_, let pid, let prompt)?:
             daemonPID = pid
             self.prompt = prompt

@@ -3,6 +3,7 @@
 @testable import BanditCommands
 import BanditCore
 import Foundation
+import BanditTestSupport
 import Testing
 
 @Suite("Commands")

@@ -2,6 +2,7 @@
 
 @testable import BanditCommands
 import Foundation
+import BanditTestSupport
 import Testing
 
 @Suite("Manual page")

@@ -1,6 +1,7 @@
 // The real REPL under tmux, as a person uses it: completion, history across restarts, Ctrl-C.
 
 import Foundation
+import BanditTestSupport
 import Testing
 
 /// A tmux server of its own (its own socket), running one REPL in a fixed-size window.

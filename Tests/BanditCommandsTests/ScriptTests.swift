@@ -1,6 +1,7 @@
 // Scripts through the real program: the notebook bit for bit, errors, comments, -c and stdin.
 
 import Foundation
+import BanditTestSupport
 import Testing
 
 @Suite("Scripts")

@@ -3,13 +3,8 @@
 @testable import BanditCommands
 import BanditStore
 import Foundation
+import BanditTestSupport
 import Testing
-
-func temporaryDirectory(_ function: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "bandit-cmd-\(function.prefix(16).filter(\.isLetter))-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// A session on a fresh store; close the store when done.
 func makeSession(_ directory: String = temporaryDirectory()) throws -> Session {
@@ -52,42 +47,9 @@ extension Session {
 }
 
 /// The `bandit` executable built next to this test bundle.
-func banditExecutable() throws -> String {
-    let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var directory = tests.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("bandit").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw CommandError.failed("bandit executable not found next to \(tests.path)")
-}
+func banditExecutable() throws -> String { try builtExecutable("bandit") }
 
-/// Runs the real program; returns its status, standard output and standard error.
+/// Runs the real program in `directory`.
 func runBandit(_ arguments: [String], input: String? = nil, directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try banditExecutable())
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let output = Pipe(), errors = Pipe(), feed = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = input == nil ? FileHandle.nullDevice : feed
-    try process.run()
-    if let input {
-        feed.fileHandleForWriting.write(Data(input.utf8))
-        try feed.fileHandleForWriting.close()
-    }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-}
-
-/// Stops the daemon of a state directory (SIGTERM via its pid file) and waits until it is gone.
-func stopDaemon(_ stateDirectory: String) {
-    guard let text = try? String(contentsOfFile: stateDirectory + "/banditd.pid", encoding: .utf8),
-          let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-    kill(pid, SIGTERM)
-    for _ in 0..<500 where kill(pid, 0) == 0 { usleep(20_000) }
+    try runProgram(try banditExecutable(), arguments, input: input, directory: directory)
 }

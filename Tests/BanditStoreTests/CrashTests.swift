@@ -3,6 +3,7 @@
 import BanditCore
 @testable import BanditStore
 import Foundation
+import BanditTestSupport
 import Testing
 
 @Suite("Crash and resume")

@@ -3,36 +3,18 @@
 @testable import BanditStore
 import BanditCore
 import Foundation
+import BanditTestSupport
 import Testing
 
 /// The bytes of a file, to prove a refusal left it untouched.
 func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
-/// The `bandit` executable built next to this test bundle.
-func banditExecutable() throws -> String {
-    let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var directory = tests.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("bandit").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw StoreError.cannotOpen(path: "bandit", detail: "executable not found next to \(tests.path)")
-}
+func banditExecutable() throws -> String { try builtExecutable("bandit") }
 
-/// Runs a command to completion; returns its exit status and standard error.
 @discardableResult
 func runProcess(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let data = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let (status, _, stderr) = try runProgram(executable, arguments)
+    return (status, stderr)
 }
 
 @Suite("Store faults")

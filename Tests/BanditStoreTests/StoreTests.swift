@@ -4,14 +4,8 @@
 import BanditCore
 import BanditJobs
 import Foundation
+import BanditTestSupport
 import Testing
-
-/// A fresh state directory per test (tests run in parallel).
-func temporaryDirectory(_ function: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "bandit-test-\(function.prefix(20).filter(\.isLetter))-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// An experiment with a drawn world in a fresh store.
 func makeExperiment(_ store: Store, kind: GeneratorKind, name: String = "e", features: Int = 5, actions: Int = 8) throws -> ExperimentRecord {
