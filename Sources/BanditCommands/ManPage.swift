@@ -13,6 +13,7 @@ public enum ManPage {
             .B bandit
             .RB [ \\-\\-state\\-dir
             .IR DIR ]
+            .RB [ \\-\\-no\\-daemon ]
             .RB [ \\-\\-keep\\-going ]
             .RB [ \\-c
             .IR "'CMD; CMD'" ]
@@ -25,6 +26,21 @@ public enum ManPage {
             fit refits per\\-post least squares on all the run's logs. Experiments, logged decisions,
             checkpoints of the coefficients and bootstrap ensembles, the generators' states, results and jobs
             are kept in one SQLite database in the state directory.
+            .PP
+            Commands execute in
+            .BR banditd (8),
+            the daemon of the state directory, which
+            .B bandit
+            starts when none answers; long work goes on there after the REPL leaves, several REPLs see the
+            same state, and work interrupted by a crash resumes when the daemon starts again. A command
+            ending in
+            .B &
+            (runs, compare, resume) runs in the background;
+            .BR jobs ,
+            .B wait
+            and
+            .B cancel
+            follow it.
             .PP
             On a terminal,
             .B bandit
@@ -56,6 +72,10 @@ public enum ManPage {
             .BR $XDG_STATE_HOME/bandit ,
             else
             .BR ~/.local/state/bandit .
+            .TP
+            .B \\-\\-no\\-daemon
+            Run the engine in this process instead of the daemon (one\\-shot scripts); background jobs are
+            waited for before it exits.
             .TP
             .BI \\-c " 'CMD; CMD'"
             Run these commands and exit.
@@ -114,6 +134,10 @@ public enum ManPage {
             .I DIR/bandit.db.lock
             Held by the process that owns the database; holds its pid.
             .TP
+            .I DIR/banditd.sock, DIR/banditd.pid, DIR/banditd.log
+            The daemon's socket, pid and log (see
+            .BR banditd (8)).
+            .TP
             .I DIR/history
             The REPL's history.
             .SH ENVIRONMENT
@@ -144,6 +168,7 @@ public enum ManPage {
             echo 'use demo; plot curves.svg' | bandit
             .fi
             .SH SEE ALSO
+            .BR banditd (8),
             .BR sqlite3 (1)
 
             """
