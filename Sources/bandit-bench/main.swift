@@ -1,5 +1,8 @@
 // bandit-bench: timed workloads of the release build (`make bench`); figures, never pass/fail.
+//
+// Each workload runs in a child process of its own, so that its peak memory is its own.
 
+import BanditCommands
 import BanditCore
 import BanditStore
 import Foundation
@@ -10,10 +13,11 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-/// The median of `repeats` timings of `body`.
-func median(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+/// The median of `repeats` timings of `body` (which may prepare untimed work in `setup`).
+func median(_ repeats: Int, setup: () throws -> Void = {}, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
     for _ in 0..<repeats {
+        try setup()
         let start = clock.now
         try body()
         times.append(seconds(clock.now - start))
@@ -27,8 +31,95 @@ func scratchDirectory() -> String {
     return path
 }
 
-/// Decision rows per second through `commitDay` (one transaction per day), and checkpoint writes.
-func storeWorkload() throws {
+func report(_ name: String, _ time: Double, decisions: Int? = nil, extra: String = "") {
+    let figure = time < 0.001 ? String(format: "%9.1f µs", time * 1e6) : String(format: "%9.1f ms", time * 1000)
+    var line = name.padding(toLength: 64, withPad: " ", startingAt: 0) + figure
+    if let decisions { line += String(format: "  %12.0f decisions/s", Double(decisions) / time) }
+    print(line + extra)
+}
+
+let notebookScript = ["world features 5 actions 30", "compare greedy eps:0.1 ts:30 runs 10 days 14"]
+
+/// 1. The notebook's three experiments through the command interpreter, as the daemon executes them:
+/// every decision, day and checkpoint committed to SQLite.
+func wholeProduct(kind: GeneratorKind) throws {
+    var directory = ""
+    let time = try median(5, setup: { directory = scratchDirectory() }) {
+        let store = try Store(directory: directory)
+        let session = Session(workspace: Workspace(store: store), workingDirectory: directory)
+        let interpreter = Interpreter(session: session)
+        for line in ["new nb rng \(kind.rawValue) seed 17"] + notebookScript {
+            for outcome in interpreter.run(line) where outcome.error != nil {
+                throw CommandError.failed("\(line): \(outcome.error!)")
+            }
+        }
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+    report("1. notebook, whole product with SQLite (\(kind.rawValue))", time, decisions: 3 * 10 * 14 * 100)
+}
+
+/// 2. The same in the engine alone.
+func engineAlone(kind: GeneratorKind, threads: Int) throws {
+    var generator = Generator(kind: kind, seed: 17)
+    let world = try World.draw(features: 5, actions: 30, using: &generator)
+    let oracle = world.oracle().best
+    let time = try median(7) {
+        var g = generator
+        for policy in [Policy.greedy, .epsilonGreedy(0.1), .thompson(30)] {
+            _ = Experiment.runSequences(world: world, policy: policy, schedule: Schedule(), generator: &g,
+                                        oracleValue: oracle, threads: threads)
+        }
+    }
+    report("2. notebook, engine alone (\(kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"))", time, decisions: 3 * 10 * 14 * 100)
+}
+
+/// 3. Scale: a large Thompson-sampling world, and greedy at 100,000 decisions a day.
+func scale() throws {
+    var generator = Generator(kind: .default, seed: 3)
+    let big = try World.draw(features: 20, actions: 200, using: &generator)
+    let oracle = big.oracle().best
+    let ts = try median(1) {
+        var g = generator
+        _ = Experiment.runSequences(world: big, policy: .thompson(30), schedule: Schedule(decisionsPerDay: 2000, days: 14, runs: 3),
+                                    generator: &g, oracleValue: oracle)
+    }
+    report("3. ts:30, 20 features, 200 posts, 2,000/day, 14 days, 3 runs", ts, decisions: 3 * 14 * 2000)
+    let small = try World.draw(features: 5, actions: 30, using: &generator)
+    let greedy = try median(3) {
+        var run = Run(world: small, policy: .greedy, generator: generator, oracleValue: 0)
+        for _ in 0..<30 {
+            run.playDay(decisions: 100_000)
+            run.fit()
+        }
+    }
+    report("3. greedy, 100,000 decisions a day for 30 days (engine)", greedy, decisions: 30 * 100_000)
+}
+
+/// 3b. How the cost of a fit grows with the decisions logged: greedy and ε-greedy keep sufficient
+/// statistics (flat), Thompson sampling resamples every decision (linear).
+func growth() throws {
+    var generator = Generator(kind: .default, seed: 4)
+    let world = try World.draw(features: 5, actions: 30, using: &generator)
+    for perDay in [100, 1_000, 10_000] {
+        for policy in [Policy.greedy, .epsilonGreedy(0.1), .thompson(30)] {
+            var run = Run(world: world, policy: policy, generator: generator, oracleValue: 0)
+            for _ in 0..<13 {
+                run.playDay(decisions: perDay)
+                run.fit()
+            }
+            run.playDay(decisions: perDay)
+            let fit = try median(5) {
+                var copy = run
+                copy.fit()
+            }
+            report("3b. one fit after 14 days of \(perDay)/day: \(policy.label)", fit)
+        }
+    }
+}
+
+/// 4. The store alone: decision rows per second in daily transactions, checkpoint writes per second.
+func storeAlone() throws {
     let days = 20, perDay = 100_000
     var generator = Generator(kind: .default, seed: 1)
     let world = try World.draw(features: 5, actions: 30, using: &generator)
@@ -39,11 +130,13 @@ func storeWorkload() throws {
         run.fit()
         played.append((summary, run.lastDay, run.checkpoint))
     }
-    let rowTime = try median(3) {
-        let directory = scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    var directory = ""
+    let rowTime = try median(3, setup: { directory = scratchDirectory() }) {
         let store = try Store(directory: directory)
-        defer { store.close() }
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
         var experiment = try store.createExperiment(name: "bench", kind: .default, seed: 1)
         experiment.world = world
         try store.save(experiment)
@@ -53,16 +146,14 @@ func storeWorkload() throws {
             try store.commitDay(run: record, summary: summary, decisions: decisions, checkpoint: checkpoint, world: world)
         }
     }
-    let rows = Double(days * perDay)
-    print(String(format: "store: %d decision rows in %d daily transactions: %.3f s, %.0f rows/s", days * perDay, days, rowTime, rows / rowTime))
+    report("4. store: \(days * perDay) decision rows, one transaction a day", rowTime, extra: String(format: "  %12.0f rows/s", Double(days * perDay) / rowTime))
 
-    // A 30-member ensemble of 30 posts × 5 features, written to a live run (every checkpoint kept).
     var tsRun = Run(world: world, policy: .thompson(30), generator: generator, oracleValue: 0)
     tsRun.playDay(decisions: 100)
     tsRun.fit()
     let checkpoint = tsRun.checkpoint
     let count = 2000
-    let directory = scratchDirectory()
+    directory = scratchDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let store = try Store(directory: directory)
     defer { store.close() }
@@ -74,14 +165,79 @@ func storeWorkload() throws {
     let checkpointTime = try median(3) {
         for _ in 0..<count { try store.saveCheckpoint(run: record, checkpoint, world: world) }
     }
-    print(String(format: "store: checkpoint of a 30×30×5 ensemble (%d bytes): %.1f µs each, %.0f per second",
-                 20 + 8 * 4500, checkpointTime / Double(count) * 1e6, Double(count) / checkpointTime))
+    report("4. store: checkpoint of a 30×30×5 ensemble (36,020 bytes)", checkpointTime / Double(count),
+           extra: String(format: "  %12.0f checkpoints/s", Double(count) / checkpointTime))
 }
 
-print("bandit-bench (release build); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
-do {
-    try storeWorkload()
-} catch {
-    FileHandle.standardError.write(Data("bandit-bench: \(error)\n".utf8))
-    exit(1)
+/// The notebook's own code with python3 and numpy, timed as a whole (workload 1's computation).
+func reference(_ path: String) -> Double? {
+    let started = clock.now
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", path]
+    process.standardOutput = FileHandle.nullDevice
+    do {
+        try process.run()
+    } catch {
+        return nil
+    }
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return seconds(clock.now - started)
+}
+
+let workloads: [String: () throws -> Void] = [
+    "1-default": { try wholeProduct(kind: .default) },
+    "1-numpy": { try wholeProduct(kind: .numpy) },
+    "2-default-1": { try engineAlone(kind: .default, threads: 1) },
+    "2-default-all": { try engineAlone(kind: .default, threads: Experiment.availableThreads) },
+    "2-numpy": { try engineAlone(kind: .numpy, threads: 1) },
+    "3": scale,
+    "3b": growth,
+    "4": storeAlone,
+]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy", "3", "3b", "4"]
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--workload", arguments.count == 2 {
+    // A child: one workload, then its peak memory.
+    do {
+        try workloads[arguments[1]]!()
+    } catch {
+        FileHandle.standardError.write(Data("bandit-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    print(String(format: "   peak memory %.1f MB", Double(usage.ru_maxrss) / 1024))
+    fflush(nil)
+    exit(0)
+}
+var referencePath: String?
+if let index = arguments.firstIndex(of: "--reference"), index + 1 < arguments.count {
+    referencePath = arguments[index + 1]
+    arguments.removeSubrange(index...(index + 1))
+}
+let selected = arguments.isEmpty ? order : arguments
+print("bandit-bench: release build, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of several runs")
+fflush(nil)
+let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+for name in selected {
+    guard workloads[name] != nil else {
+        print("unknown workload \(name); workloads: \(order.joined(separator: " "))")
+        exit(2)
+    }
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: me)
+    child.arguments = ["--workload", name]
+    try child.run()
+    child.waitUntilExit()
+}
+if let path = referencePath {
+    if let time = reference(path) {
+        report("reference: the notebook's code, python3 + numpy (workload 1)", time)
+        print("   compare with workload 1 above: the ratio is reference time / bandit time")
+    } else {
+        print("reference: could not run python3 \(path)")
+    }
 }

@@ -6,8 +6,11 @@ import Foundation
 ///
 /// numpy's `pinv` discards singular values at or below 1e-15 × the largest. For a symmetric matrix
 /// the singular values are the eigenvalues' magnitudes, so a cyclic Jacobi eigendecomposition, which
-/// is accurate and fast at small sizes, gives the same pseudo-inverse. When the Cholesky pivots show
-/// the matrix is comfortably full rank, the pseudo-inverse is the inverse and Cholesky is used instead.
+/// is accurate, gives the same pseudo-inverse. Two faster paths give the same solution when the
+/// pivots leave no doubt about the rank: plain Cholesky when the matrix is comfortably full rank (the
+/// pseudo-inverse is then the inverse), and pivoted Cholesky when some pivots vanish to rounding
+/// level (exact rank deficiency, as with few logged decisions): A = G·Gᵀ with G of full column rank,
+/// and pinv(A)·b = G·(GᵀG)⁻²·Gᵀ·b, the minimum-norm solution. Pivots in between go to Jacobi.
 /// Scratch space is allocated once per solver, never per solve.
 public struct PseudoInverseSolver: Sendable {
     public let size: Int
@@ -36,10 +39,14 @@ public struct PseudoInverseSolver: Sendable {
         _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
         into solution: UnsafeMutablePointer<Double>, stride: Int = 1
     ) {
-        if !solveByCholesky(a, b, into: solution, stride: stride) {
-            solveByEigen(a, b, into: solution, stride: stride)
-        }
+        if solveByCholesky(a, b, into: solution, stride: stride) { return }
+        if solveByPivotedCholesky(a, b, into: solution, stride: stride) { return }
+        solveByEigen(a, b, into: solution, stride: stride)
     }
+
+    /// Pivots at or below this (relative to the largest diagonal entry) are rounding noise of an
+    /// exactly singular matrix; above `choleskyPivotFloor` they are real; in between, Jacobi decides.
+    public static let rankDeficiencyCeiling = 1e-11
 
     /// Convenience for arrays; returns the solution.
     public mutating func solve(_ a: [Double], _ b: [Double]) -> [Double] {
@@ -110,6 +117,104 @@ public struct PseudoInverseSolver: Sendable {
                 for i in 0..<n { solution[i * stride] = y[i] }
                 return true
             }
+        }
+    }
+
+    // MARK: Pivoted Cholesky for exactly rank-deficient matrices
+
+    private var pivoted: [Double] = []
+
+    private mutating func solveByPivotedCholesky(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        into solution: UnsafeMutablePointer<Double>, stride: Int
+    ) -> Bool {
+        let n = size
+        var largest = 0.0
+        for i in 0..<n { largest = max(largest, a[i * n + i]) }
+        guard largest > 0 else { return false }
+        let zero = largest * Self.rankDeficiencyCeiling, real = largest * Self.choleskyPivotFloor
+        if pivoted.count < 3 * n * n + 3 * n { pivoted = [Double](repeating: 0, count: 3 * n * n + 3 * n) }
+        return pivoted.withUnsafeMutableBufferPointer { buffer in
+            let m = buffer.baseAddress!            // the Schur complement, n × n
+            let g = m + n * n                      // G, n × rank, row-major with row stride n
+            let gram = g + n * n                   // GᵀG, rank × rank
+            let order = gram + n * n               // the permutation, as doubles
+            let c = order + n, w = c + n
+            for i in 0..<(n * n) { m[i] = a[i]; g[i] = 0 }
+            for i in 0..<n { order[i] = Double(i) }
+            var rank = 0
+            while rank < n {
+                var p = rank
+                for i in rank..<n where m[i * n + i] > m[p * n + p] { p = i }
+                let pivot = m[p * n + p]
+                if pivot <= zero { break }
+                if pivot < real { return false }
+                if p != rank {
+                    for j in 0..<n { swap(&m[rank * n + j], &m[p * n + j]) }
+                    for i in 0..<n { swap(&m[i * n + rank], &m[i * n + p]) }
+                    for j in 0..<rank { swap(&g[rank * n + j], &g[p * n + j]) }
+                    swap(&order[rank], &order[p])
+                }
+                let root = pivot.squareRoot()
+                g[rank * n + rank] = root
+                for i in (rank + 1)..<max(rank + 1, n) { g[i * n + rank] = m[i * n + rank] / root }
+                for i in (rank + 1)..<max(rank + 1, n) {
+                    for j in (rank + 1)...i {
+                        let updated = m[i * n + j] - g[i * n + rank] * g[j * n + rank]
+                        m[i * n + j] = updated
+                        m[j * n + i] = updated
+                    }
+                }
+                rank += 1
+            }
+            // Whatever is left must be rounding noise: every remaining diagonal entry near zero.
+            for i in rank..<n where abs(m[i * n + i]) > zero { return false }
+            guard rank > 0 else { return false }
+            // c = Gᵀ·(Pᵀb), then (GᵀG)·w = c twice (Cholesky of GᵀG), x = P·G·w.
+            for k in 0..<rank {
+                var sum = 0.0
+                for i in 0..<n { sum += g[i * n + k] * b[Int(order[i])] }
+                c[k] = sum
+            }
+            for r in 0..<rank {
+                for k in 0...r {
+                    var sum = 0.0
+                    for i in 0..<n { sum += g[i * n + r] * g[i * n + k] }
+                    gram[r * rank + k] = sum
+                }
+            }
+            // Cholesky of the (well-conditioned, full-rank) rank × rank Gram matrix, in place.
+            for i in 0..<rank {
+                for j in 0...i {
+                    var sum = gram[i * rank + j]
+                    for k in 0..<j { sum -= gram[i * rank + k] * gram[j * rank + k] }
+                    if i == j {
+                        guard sum > 0 else { return false }
+                        gram[i * rank + i] = sum.squareRoot()
+                    } else {
+                        gram[i * rank + j] = sum / gram[j * rank + j]
+                    }
+                }
+            }
+            for _ in 0..<2 {
+                for i in 0..<rank {
+                    var sum = c[i]
+                    for k in 0..<i { sum -= gram[i * rank + k] * w[k] }
+                    w[i] = sum / gram[i * rank + i]
+                }
+                for i in Swift.stride(from: rank - 1, through: 0, by: -1) {
+                    var sum = w[i]
+                    for k in (i + 1)..<rank { sum -= gram[k * rank + i] * w[k] }
+                    w[i] = sum / gram[i * rank + i]
+                }
+                for i in 0..<rank { c[i] = w[i] }
+            }
+            for i in 0..<n {
+                var sum = 0.0
+                for k in 0..<rank { sum += g[i * n + k] * c[k] }
+                solution[Int(order[i]) * stride] = sum
+            }
+            return true
         }
     }
 
