@@ -13,13 +13,24 @@ enum CoefficientsBlob {
 
     static func encode(members: Int, actions: Int, features: Int, engineLayout coefficients: [Double]) -> [UInt8] {
         precondition(coefficients.count == members * actions * features)
-        var bytes = magic
-        bytes.reserveCapacity(headerSize + 8 * coefficients.count)
-        for value in [version, UInt32(members), UInt32(actions), UInt32(features)] { appendLittleEndian(value, to: &bytes) }
-        for m in 0..<members {
-            for a in 0..<actions {
-                for j in 0..<features {
-                    appendLittleEndian(coefficients[(m * features + j) * actions + a].bitPattern, to: &bytes)
+        let count = coefficients.count
+        var bytes = [UInt8](repeating: 0, count: headerSize + 8 * count)
+        for (index, byte) in magic.enumerated() { bytes[index] = byte }
+        for (index, value) in [version, UInt32(members), UInt32(actions), UInt32(features)].enumerated() {
+            for k in 0..<4 { bytes[4 + 4 * index + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(k))) }
+        }
+        // Transpose (member, feature, action) → (member, action, feature), writing little-endian words.
+        bytes.withUnsafeMutableBytes { raw in
+            coefficients.withUnsafeBufferPointer { c in
+                var offset = headerSize
+                for m in 0..<members {
+                    for a in 0..<actions {
+                        for j in 0..<features {
+                            raw.storeBytes(of: c[(m * features + j) * actions + a].bitPattern.littleEndian,
+                                           toByteOffset: offset, as: UInt64.self)
+                            offset += 8
+                        }
+                    }
                 }
             }
         }
@@ -35,12 +46,17 @@ enum CoefficientsBlob {
         let members = Int(readUInt32(bytes, at: 8))
         guard members >= 1, bytes.count == headerSize + 8 * members * actions * features else { return nil }
         var coefficients = [Double](repeating: 0, count: members * actions * features)
-        var offset = headerSize
-        for m in 0..<members {
-            for a in 0..<actions {
-                for j in 0..<features {
-                    coefficients[(m * features + j) * actions + a] = Double(bitPattern: readUInt64(bytes, at: offset))
-                    offset += 8
+        bytes.withUnsafeBytes { raw in
+            coefficients.withUnsafeMutableBufferPointer { c in
+                var offset = headerSize
+                for m in 0..<members {
+                    for a in 0..<actions {
+                        for j in 0..<features {
+                            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                            c[(m * features + j) * actions + a] = Double(bitPattern: word)
+                            offset += 8
+                        }
+                    }
                 }
             }
         }

@@ -61,8 +61,10 @@ enum Schema {
             regret            REAL NOT NULL,
             PRIMARY KEY (run_id, day)
         ) WITHOUT ROWID;
+        -- No foreign key here: checking one per logged decision would halve the insert rate; the
+        -- store only logs decisions of runs it holds, and the trigger below cascades deletions.
         CREATE TABLE decisions (
-            run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            run_id       INTEGER NOT NULL,
             day          INTEGER NOT NULL,
             idx          INTEGER NOT NULL,
             context      INTEGER NOT NULL,
@@ -71,6 +73,10 @@ enum Schema {
             viewing_time REAL NOT NULL,
             PRIMARY KEY (run_id, day, idx)
         ) WITHOUT ROWID;
+        CREATE TRIGGER runs_delete_decisions AFTER DELETE ON runs
+        BEGIN
+            DELETE FROM decisions WHERE run_id = old.id;
+        END;
         CREATE TABLE checkpoints (
             run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
             sequence     INTEGER NOT NULL,
