@@ -73,14 +73,19 @@ extension Command {
                 flags: [.mutating, .needsWorld, .longRunning], summary: "play N production days with the live policy",
                 details: """
                     Plays N production days of the live run (starting it if needed), each decision logged with \
-                    its propensity, without refitting; prints each day's mean viewing time and regret.
+                    its propensity, without refitting; prints each day's mean viewing time and regret. Runs as a \
+                    job: '&' runs it in the background, Ctrl-C or 'cancel' stops it at a day boundary, 'resume' \
+                    continues it.
                     """, examples: ["day", "day 3"], handler: Handlers.day),
         Command("fit", flags: [.mutating, .needsWorld], summary: "refit the live policy on all its decisions",
                 details: "Refits the live run's recommender on every decision of the run so far and checkpoints it.",
                 handler: Handlers.fit),
         Command("step", arguments: [.positional("N", .integer(Limits.count), optional: true, help: "days (default 1)")],
                 flags: [.mutating, .needsWorld, .longRunning], summary: "N × (day, fit): the notebook's daily loop",
-                details: "Plays N days of the live run, refitting after each, each day committed with its checkpoint.",
+                details: """
+                    Plays N days of the live run, refitting after each, each day committed with its checkpoint. \
+                    Runs as a job, like 'day'.
+                    """,
                 examples: ["step 14"], handler: Handlers.step),
         Command("reset", flags: [.mutating, .needsExperiment], summary: "start a new live run",
                 details: "Retires the live run; the next 'day' or 'step' starts a new one with fresh random coefficients.",

@@ -50,6 +50,7 @@ enum Handlers {
 
     static func seed(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
+        try ensureLiveRunIdle(call, experiment)
         let seed = UInt32(call.arguments.integer("N")!)
         experiment.seed = seed
         experiment.generator = Generator(kind: experiment.kind, seed: seed)
@@ -59,6 +60,7 @@ enum Handlers {
 
     static func world(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
+        try ensureLiveRunIdle(call, experiment)
         let features = call.arguments.integer("F") ?? 5
         let actions = call.arguments.integer("K") ?? 30
         let noise = call.arguments.real("S") ?? 0.1
@@ -108,6 +110,7 @@ enum Handlers {
 
     static func policy(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
+        try ensureLiveRunIdle(call, experiment)
         let policy = call.arguments.policies("POLICY")[0]
         experiment.policy = policy
         try call.workspace.store.save(experiment, retiringLiveRun: true)
@@ -115,35 +118,67 @@ enum Handlers {
         return .text("policy \(policy.label)")
     }
 
+    /// Refuses to change what a running `day` or `step` job is playing.
+    static func ensureLiveRunIdle(_ call: Invocation, _ experiment: ExperimentRecord) throws {
+        let running = Set(call.workspace.registry.running.map(\.jobID))
+        if let job = try call.workspace.store.jobs(experimentID: experiment.id).first(where: {
+            $0.kind != .runs && running.contains($0.id)
+        }) {
+            throw CommandError.failed("job \(job.id) (\(job.command)) is playing the live run: 'cancel \(job.id)' or 'wait \(job.id)' first")
+        }
+    }
+
     // MARK: The live run
 
-    static func day(_ call: inout Invocation) throws -> Reply {
-        try playLive(&call, days: call.arguments.integer("N") ?? 1, fitting: false)
+    static func day(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+
+    static func step(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+
+    /// A `day N` or `step N` job on the live run (started now if there is none).
+    private static func liveJob(_ call: inout Invocation, fitting: Bool) throws -> JobRecord {
+        let (experiment, _) = try call.session.currentWorld()
+        let (record, _) = try call.workspace.ensureLiveRun(of: experiment)
+        var schedule = experiment.schedule
+        schedule.runs = 1
+        schedule.days = call.arguments.integer("N") ?? 1
+        return try call.workspace.store.createJob(
+            experimentID: experiment.id, command: call.text, policies: [experiment.policy], schedule: schedule,
+            startGenerator: experiment.generator, kind: fitting ? .step : .day, liveRunID: record.id)
     }
 
-    static func step(_ call: inout Invocation) throws -> Reply {
-        try playLive(&call, days: call.arguments.integer("N") ?? 1, fitting: true)
-    }
-
-    /// Plays days of the live run, committing each (with the fit after it when `fitting`).
-    private static func playLive(_ call: inout Invocation, days: Int, fitting: Bool) throws -> Reply {
-        let (experiment, world) = try call.session.currentWorld()
-        var (record, run) = try call.workspace.ensureLiveRun(of: experiment)
+    /// Plays the remaining days of a live-run job, each committed (with the fit after it for `step`).
+    private static func executeLive(_ call: inout Invocation, job: JobRecord) throws -> Reply {
+        let store = call.workspace.store, registry = call.workspace.registry
+        guard let experiment = try store.experiment(id: job.experimentID), let world = experiment.world,
+              let (found, live) = try call.workspace.liveRun(of: experiment), found.id == job.liveRunID else {
+            throw CommandError.failed("job \(job.id): its live run was replaced (policy, reset or world): nothing to continue")
+        }
+        var record = found, run = live
+        try registry.begin(jobID: job.id, command: job.command, background: call.background)
+        defer { registry.end(jobID: job.id) }
+        if job.state != .running { try store.setJobState(id: job.id, .running, resuming: true) }
+        let fitting = job.kind == .step
         var lines: [String] = []
-        for index in 0..<days {
-            if call.shouldStop() {
-                lines.append("stopped after \(index) of \(days) days (each completed day is kept)")
-                break
+        for done in job.daysDone..<job.daysTotal {
+            if call.shouldStop() || registry.shouldStop(jobID: job.id) {
+                let byDaemon = registry.isStopping
+                try store.setJobState(id: job.id, byDaemon ? .interrupted : .cancelled,
+                                      message: byDaemon ? "the daemon stopped" : "stopped by the user")
+                lines.append("job \(job.id) stopped after \(done) of \(job.daysTotal) days (each completed day is kept); "
+                    + (byDaemon ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
+                return .text(lines.joined(separator: "\n"))
             }
-            let summary = run.playDay(decisions: experiment.schedule.decisionsPerDay)
+            let summary = run.playDay(decisions: job.schedule.decisionsPerDay)
             if fitting { run.fit() }
-            try call.workspace.store.commitDay(run: record, summary: summary, decisions: run.lastDay,
-                                               checkpoint: run.checkpoint, world: world)
+            try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint,
+                                world: world, jobDaysDone: done + 1, jobID: job.id)
             record.daysPlayed = summary.day
             call.workspace.updateLive(experiment.id, run)
+            registry.update(jobID: job.id, done: done + 1, total: job.daysTotal)
             lines.append("day \(summary.day): mean viewing time \(formatNumber(summary.meanViewingTime)), regret \(formatNumber(summary.regret))")
-            call.progress?(JobProgress(label: fitting ? "step" : "day", done: index + 1, total: days))
+            call.progress?(JobProgress(label: job.command, done: done + 1, total: job.daysTotal))
         }
+        try store.finishLiveJob(job.id)
         return .text(lines.joined(separator: "\n"))
     }
 
@@ -152,6 +187,7 @@ enum Handlers {
         guard var (record, run) = try call.workspace.liveRun(of: experiment) else {
             throw CommandError.failed("no live run yet: play a day first with 'day'")
         }
+        try ensureLiveRunIdle(call, experiment)
         run.fit()
         try call.workspace.store.saveCheckpoint(run: record, run.checkpoint, world: world)
         record.daysPlayed = run.days.count
@@ -162,6 +198,7 @@ enum Handlers {
 
     static func reset(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
+        try ensureLiveRunIdle(call, experiment)
         try call.workspace.store.save(experiment, retiringLiveRun: true)
         call.workspace.forget(experimentID: experiment.id)
         return .text("live run reset: the next 'day' starts a new \(experiment.policy.label) run")
@@ -175,11 +212,16 @@ enum Handlers {
 
     static func resume(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
 
-    /// The job a `runs`, `compare` or `resume` command executes: created (runs, compare) or found
+    /// The job a `runs`, `compare`, `day`, `step` or `resume` command executes: created, or found
     /// (resume), before any of it runs, so that a background start can name it at once.
     static func job(for call: inout Invocation) throws -> JobRecord {
         let name = call.text.split(separator: " ").first.map(String.init) ?? ""
-        if (try? Command.resolve(name))?.name == "resume" { return try resumableJob(&call) }
+        switch (try? Command.resolve(name))?.name {
+        case "resume": return try resumableJob(&call)
+        case "day": return try liveJob(&call, fitting: false)
+        case "step": return try liveJob(&call, fitting: true)
+        default: break
+        }
         let (experiment, _) = try call.session.currentWorld()
         var schedule = experiment.schedule
         schedule.runs = call.arguments.integer("R") ?? schedule.runs
@@ -194,6 +236,10 @@ enum Handlers {
     /// by the user leaves it `cancelled`, one asked by a stopping daemon `interrupted` (it resumes
     /// by itself on the next start).
     static func execute(_ call: inout Invocation, job: JobRecord) throws -> Reply {
+        job.kind == .runs ? try executeRuns(&call, job: job) : try executeLive(&call, job: job)
+    }
+
+    private static func executeRuns(_ call: inout Invocation, job: JobRecord) throws -> Reply {
         let registry = call.workspace.registry
         try registry.begin(jobID: job.id, command: job.command, background: call.background)
         defer { registry.end(jobID: job.id) }

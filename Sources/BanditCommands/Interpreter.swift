@@ -74,8 +74,8 @@ public struct Interpreter: Sendable {
     /// `COMMAND &`: jobs (runs, compare, resume) start on a thread of their own and the reply comes
     /// at once; `jobs`, `wait` and `cancel` follow them.
     private func startInBackground(_ command: Command, arguments: Arguments, text: String) throws -> Outcome {
-        guard ["runs", "compare", "resume"].contains(command.name) else {
-            throw CommandError.usage("only runs, compare and resume run in the background ('&'); \(command.name) runs in the foreground")
+        guard command.flags.contains(.longRunning), command.name != "wait" else {
+            throw CommandError.usage("only jobs (runs, compare, day, step, resume) run in the background ('&'); \(command.name) does not")
         }
         var invocation = Invocation(session: session.copy(), arguments: arguments, text: text, progress: nil,
                                     shouldStop: { false }, background: true)

@@ -35,7 +35,7 @@ public enum ManPage {
             same state, and work interrupted by a crash resumes when the daemon starts again. A command
             ending in
             .B &
-            (runs, compare, resume) runs in the background;
+            (runs, compare, day, step, resume) runs in the background;
             .BR jobs ,
             .B wait
             and

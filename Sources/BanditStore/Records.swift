@@ -31,12 +31,23 @@ public enum JobState: String, Sendable, CaseIterable {
     public var isResumable: Bool { self == .interrupted || self == .cancelled }
 }
 
-/// Long work: R runs of D days for one or more policies, and how far it got.
+/// What a job does.
+public enum JobKind: String, Sendable {
+    /// R runs of D days for one or more policies (`runs`, `compare`).
+    case runs
+    /// D more days of the live run, without (`day`) or with (`step`) a fit after each.
+    case day, step
+}
+
+/// Long work: R runs of D days for one or more policies, or D days of the live run; how far it got.
 public struct JobRecord: Sendable, Equatable {
     public let id: Int64
     public let experimentID: Int64
     /// The command as typed, e.g. `compare greedy ts:30 runs 40`.
     public var command: String
+    public var kind: JobKind
+    /// For `day` and `step` jobs: the live run they play.
+    public var liveRunID: Int64?
     public var policies: [Policy]
     public var schedule: Schedule
     /// The experiment's generator when the job started: every policy starts from it.

@@ -28,6 +28,8 @@ enum Schema {
             id                INTEGER PRIMARY KEY,
             experiment_id     INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
             command           TEXT NOT NULL,
+            kind              TEXT NOT NULL DEFAULT 'runs' CHECK (kind IN ('runs', 'day', 'step')),
+            live_run_id       INTEGER,
             policies          TEXT NOT NULL,
             runs              INTEGER NOT NULL,
             days              INTEGER NOT NULL,

@@ -299,6 +299,11 @@ public final class Store: @unchecked Sendable {
     }
 
     private func retireLiveRuns(experimentID: Int64) throws {
+        // Unfinished `day` and `step` jobs played the retiring run: nothing is left for them to continue.
+        try statement("""
+            UPDATE jobs SET state = 'failed', message = 'the live run was replaced', updated_at = \(Self.now)
+            WHERE experiment_id = ? AND kind IN ('day', 'step') AND state IN ('running', 'interrupted', 'cancelled')
+            """).bind(1, experimentID).run()
         let live = try statement("SELECT id FROM runs WHERE experiment_id = ? AND status = 'live'").bind(1, experimentID).rows { $0.int64(0) }
         for id in live {
             try statement("UPDATE runs SET status = 'retired' WHERE id = ?").bind(1, id).run()
@@ -361,7 +366,7 @@ public final class Store: @unchecked Sendable {
     /// the fit that follows, when there is one), the run's progress and, for a job, the job's.
     public func commitDay(
         run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, world: World,
-        jobDaysDone: Int? = nil
+        jobDaysDone: Int? = nil, jobID: Int64? = nil
     ) throws(StoreError) {
         try transaction { _ in
             let insert = try statement("""
@@ -380,7 +385,7 @@ public final class Store: @unchecked Sendable {
             try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
                 .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
             try recordCheckpoint(run: run, checkpoint, world: world)
-            if let done = jobDaysDone, let job = run.jobID {
+            if let done = jobDaysDone, let job = jobID ?? run.jobID {
                 try statement("UPDATE jobs SET days_done = ?, updated_at = \(Self.now) WHERE id = ?").bind(1, done).bind(2, job).run()
             }
         }
@@ -511,11 +516,12 @@ public final class Store: @unchecked Sendable {
     // MARK: Jobs
 
     private static let jobColumns =
-        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message"
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id"
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
             id: s.int64(0), experimentID: s.int64(1), command: s.string(2),
+            kind: JobKind(rawValue: s.string(13)) ?? .runs, liveRunID: s.isNull(14) ? nil : s.int64(14),
             policies: try s.string(3).split(separator: " ").map { try Policy(label: String($0)) },
             schedule: Schedule(decisionsPerDay: s.int(6), days: s.int(5), runs: s.int(4)),
             startGenerator: try Generator(state: GeneratorState(encoded: s.blob(7))),
@@ -525,20 +531,30 @@ public final class Store: @unchecked Sendable {
 
     /// Records a job about to run: R runs × D days for each policy, from the given generator.
     public func createJob(
-        experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator
+        experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator,
+        kind: JobKind = .runs, liveRunID: Int64? = nil
     ) throws(StoreError) -> JobRecord {
         try transaction { connection in
             let total = policies.count * schedule.runs * schedule.days
             try statement("""
-                INSERT INTO jobs (experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_total)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
+                                  start_generator, state, days_total)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
                 """).bind([
-                    experimentID, command, policies.map(\.label).joined(separator: " "), schedule.runs, schedule.days,
-                    schedule.decisionsPerDay, startGenerator.state.encoded(), total,
+                    experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
+                    schedule.days, schedule.decisionsPerDay, startGenerator.state.encoded(), total,
                 ]).run()
-            return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, policies: policies,
-                             schedule: schedule, startGenerator: startGenerator, state: .running, daysDone: 0,
-                             daysTotal: total, resumed: 0, message: nil)
+            return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
+                             liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil)
+        }
+    }
+
+    /// Marks a job of the live run (`day`, `step`) finished.
+    public func finishLiveJob(_ id: Int64) throws(StoreError) {
+        try transaction { _ in
+            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+                .bind(1, id).run()
         }
     }
 

@@ -177,3 +177,58 @@ struct CommandTests {
         #expect(compare.contains("examples:\n  compare greedy eps:0.1 ts:30 runs 10"))
     }
 }
+
+@Suite("Live-run jobs")
+struct LiveJobTests {
+    /// Stops after `days` polls: a `step` asks once per day.
+    final class StopAfter: @unchecked Sendable {
+        private var remaining: Int
+        private let lock = NSLock()
+        init(_ days: Int) { remaining = days }
+        func callAsFunction() -> Bool { lock.withLock { remaining -= 1; return remaining < 0 } }
+    }
+
+    @Test("step N is a job: stopped at a day boundary and resumed, it ends as an uninterrupted step")
+    func stopAndResume() throws {
+        let reference = try makeSession(), session = try makeSession()
+        defer {
+            reference.workspace.store.close()
+            session.workspace.store.close()
+        }
+        let setup = "new s rng numpy seed 9; world features 4 actions 7; policy ts 4"
+        reference.must("\(setup); step 10")
+        session.must(setup)
+        let stop = StopAfter(4)
+        let stopped = Interpreter(session: session).run("step 10", shouldStop: { stop() })
+        #expect(stopped.last?.reply.plainText.contains("job 1 stopped after 4 of 10 days") == true)
+        #expect(session.must("jobs").contains("4/10 days  cancelled"))
+        session.must("resume 1")
+        #expect(session.must("jobs").contains("10/10 days  finished (resumed 1×)"))
+        let a = try #require(try reference.workspace.store.experiment(named: "s"))
+        let b = try #require(try session.workspace.store.experiment(named: "s"))
+        #expect(a.generator == b.generator)
+        #expect(reference.must("stats") == session.must("stats"))
+    }
+
+    @Test("step N & runs in the background; the live run cannot change under it; cancel stops it")
+    func background() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new b rng default seed 1; world; policy greedy")
+        let started = session.must("step 1000000 &")
+        #expect(started.hasPrefix("job 1 started in the background: step 1000000"), "\(started)")
+        let registry = session.workspace.registry
+        for _ in 0..<500 where (registry.running.first?.done ?? 0) < 2 { usleep(10_000) }
+        #expect(session.must("jobs").contains("running in the background"))
+        for line in ["policy eps 0.1", "reset", "world", "seed 3", "fit"] {
+            #expect(session.refused(line).contains("job 1 (step 1000000) is playing the live run"), "\(line)")
+        }
+        #expect(session.must("cancel 1").contains("stops at the next day boundary"))
+        registry.waitForBackground()
+        #expect(session.must("jobs").contains("cancelled"))
+        // Replacing the live run ends its unfinished jobs: nothing is left for them to play.
+        session.must("policy eps 0.1")
+        #expect(session.must("jobs").contains("failed"))
+        #expect(session.refused("resume 1").contains("job 1 is failed: nothing to resume"))
+    }
+}
