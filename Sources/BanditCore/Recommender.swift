@@ -31,6 +31,8 @@ public struct Recommender: Sendable {
     private var choiceTable: [Int32]
     private var predictions: [Double]
     private var resampleCounts: [Int32]
+    private var patternWeights: [Double] = []
+    private var patternRewards: [Double] = []
     private var scratchGram: [Double]
     private var scratchMoment: [Double]
 
@@ -188,7 +190,7 @@ public struct Recommender: Sendable {
             let d = features
             gram.withUnsafeMutableBufferPointer { g in
                 moment.withUnsafeMutableBufferPointer { y in
-                    Self.accumulate(context: context, weight: 1, reward: reward, features: d,
+                    Self.accumulate(context: context, weight: 1, weightedReward: reward, features: d,
                                     gram: g.baseAddress! + action * d * d, moment: y.baseAddress! + action * d)
                 }
             }
@@ -225,6 +227,10 @@ public struct Recommender: Sendable {
         for i in 0..<(d * d) { scratchGram[i] = 0 }
         for i in 0..<d { scratchMoment[i] = 0 }
         guard n > 0 else { return }
+        if d - 1 <= Self.patternFeatures {
+            resampleByPattern(action: a, draws: n, using: &rng)
+            return
+        }
         if resampleCounts.count < n { resampleCounts = [Int32](repeating: 0, count: max(n, 2 * resampleCounts.count)) }
         resampleCounts.withUnsafeMutableBufferPointer { times in
             for i in 0..<n { times[i] = 0 }
@@ -234,9 +240,48 @@ public struct Recommender: Sendable {
                     scratchGram.withUnsafeMutableBufferPointer { g in
                         scratchMoment.withUnsafeMutableBufferPointer { v in
                             for i in 0..<n where times[i] != 0 {
-                                Self.accumulate(context: x[i], weight: Double(times[i]), reward: y[i], features: d,
+                                let weight = Double(times[i])
+                                Self.accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
                                                 gram: g.baseAddress!, moment: v.baseAddress!)
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// With few features, contexts repeat: a resample's XᵀX and Xᵀy only need, per context pattern,
+    /// how many draws fell on it and the sum of their rewards, so each draw costs two additions.
+    static let patternFeatures = 10
+
+    private mutating func resampleByPattern<R: RandomSource>(action a: Int, draws n: Int, using rng: inout R) {
+        let d = features, patterns = 1 << (d - 1)
+        if patternWeights.count < patterns {
+            patternWeights = [Double](repeating: 0, count: patterns)
+            patternRewards = [Double](repeating: 0, count: patterns)
+        }
+        patternWeights.withUnsafeMutableBufferPointer { weights in
+            patternRewards.withUnsafeMutableBufferPointer { rewards in
+                for p in 0..<patterns {
+                    weights[p] = 0
+                    rewards[p] = 0
+                }
+                sampleContexts[a].withUnsafeBufferPointer { x in
+                    sampleRewards[a].withUnsafeBufferPointer { y in
+                        for _ in 0..<n {
+                            let i = rng.nextInt(below: n)
+                            let p = Int(x[i] >> 1)
+                            weights[p] += 1
+                            rewards[p] += y[i]
+                        }
+                    }
+                }
+                scratchGram.withUnsafeMutableBufferPointer { g in
+                    scratchMoment.withUnsafeMutableBufferPointer { v in
+                        for p in 0..<patterns where weights[p] != 0 {
+                            Self.accumulate(context: UInt64(p) << 1 | 1, weight: weights[p], weightedReward: rewards[p],
+                                            features: d, gram: g.baseAddress!, moment: v.baseAddress!)
                         }
                     }
                 }
@@ -260,13 +305,12 @@ public struct Recommender: Sendable {
         }
     }
 
-    /// Adds weight·x·xᵀ to a d×d matrix and weight·reward·x to a vector, for a binary x.
+    /// Adds weight·x·xᵀ to a d×d matrix and the weighted reward·x to a vector, for a binary x.
     @inline(__always)
     private static func accumulate(
-        context: UInt64, weight: Double, reward: Double, features d: Int,
+        context: UInt64, weight: Double, weightedReward: Double, features d: Int,
         gram: UnsafeMutablePointer<Double>, moment: UnsafeMutablePointer<Double>
     ) {
-        let weightedReward = weight * reward
         var outer = context
         while outer != 0 {
             let j = outer.trailingZeroBitCount
