@@ -44,8 +44,6 @@ public final class Store: @unchecked Sendable {
     private var statements: [String: Statement] = [:]
     private let lock = NSLock()
     private var lockFile: Int32 = -1
-    /// Jobs found running when the store was opened: their process died; they are now `interrupted`.
-    public private(set) var interruptedAtOpen: [Int64] = []
 
     /// Opens (creating if needed) the store of a state directory and takes its exclusive lock.
     public init(directory: String, options: StoreOptions = StoreOptions()) throws(StoreError) {
@@ -141,11 +139,8 @@ public final class Store: @unchecked Sendable {
                     try connection.execute("PRAGMA user_version=\(next + 1)")
                 }
             }
-            interruptedAtOpen = try connection.transaction {
-                let ids = try connection.prepare("SELECT id FROM jobs WHERE state = 'running' ORDER BY id").rows { $0.int64(0) }
-                try connection.execute("UPDATE jobs SET state = 'interrupted', updated_at = \(Self.now) WHERE state = 'running'")
-                return ids
-            }
+            // Jobs still marked running lost their process: they are interrupted, to be resumed.
+            try connection.execute("UPDATE jobs SET state = 'interrupted', updated_at = \(Self.now) WHERE state = 'running'")
         } catch let error as StoreError {
             connection.close()
             self.connection = nil

@@ -92,31 +92,46 @@ public struct PseudoInverseSolver: Sendable {
         return matrix.withUnsafeMutableBufferPointer { lBuffer in
             work.withUnsafeMutableBufferPointer { yBuffer in
                 let l = lBuffer.baseAddress!, y = yBuffer.baseAddress!
-                for i in 0..<n {
-                    for j in 0...i {
-                        var sum = a[i * n + j]
-                        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                        if i == j {
-                            guard sum > floor else { return false }
-                            l[i * n + i] = sum.squareRoot()
-                        } else {
-                            l[i * n + j] = sum / l[j * n + j]
-                        }
-                    }
-                }
-                for i in 0..<n {
-                    var sum = b[i]
-                    for k in 0..<i { sum -= l[i * n + k] * y[k] }
-                    y[i] = sum / l[i * n + i]
-                }
-                for i in Swift.stride(from: n - 1, through: 0, by: -1) {
-                    var sum = y[i]
-                    for k in (i + 1)..<n { sum -= l[k * n + i] * y[k] }
-                    y[i] = sum / l[i * n + i]
-                }
+                guard Self.factor(a, into: l, n, floor: floor) else { return false }
+                for i in 0..<n { y[i] = b[i] }
+                Self.substitute(l, n, y)
                 for i in 0..<n { solution[i * stride] = y[i] }
                 return true
             }
+        }
+    }
+
+    /// The Cholesky factor L (lower triangle, row-major) of the lower triangle of `a`; `a` and `l` may
+    /// be the same storage. False when a pivot is at or below `floor`.
+    @inline(__always)
+    private static func factor(_ a: UnsafePointer<Double>, into l: UnsafeMutablePointer<Double>, _ n: Int, floor: Double) -> Bool {
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard sum > floor else { return false }
+                    l[i * n + i] = sum.squareRoot()
+                } else {
+                    l[i * n + j] = sum / l[j * n + j]
+                }
+            }
+        }
+        return true
+    }
+
+    /// Replaces y by (L·Lᵀ)⁻¹·y: forward, then back substitution.
+    @inline(__always)
+    private static func substitute(_ l: UnsafePointer<Double>, _ n: Int, _ y: UnsafeMutablePointer<Double>) {
+        for i in 0..<n {
+            var sum = y[i]
+            for k in 0..<i { sum -= l[i * n + k] * y[k] }
+            y[i] = sum / l[i * n + i]
+        }
+        for i in Swift.stride(from: n - 1, through: 0, by: -1) {
+            var sum = y[i]
+            for k in (i + 1)..<n { sum -= l[k * n + i] * y[k] }
+            y[i] = sum / l[i * n + i]
         }
     }
 
@@ -133,13 +148,13 @@ public struct PseudoInverseSolver: Sendable {
         for i in 0..<n { largest = max(largest, a[i * n + i]) }
         guard largest > 0 else { return false }
         let zero = largest * Self.rankDeficiencyCeiling, real = largest * Self.choleskyPivotFloor
-        if pivoted.count < 3 * n * n + 3 * n { pivoted = [Double](repeating: 0, count: 3 * n * n + 3 * n) }
+        if pivoted.count < 3 * n * n + 2 * n { pivoted = [Double](repeating: 0, count: 3 * n * n + 2 * n) }
         return pivoted.withUnsafeMutableBufferPointer { buffer in
             let m = buffer.baseAddress!            // the Schur complement, n × n
             let g = m + n * n                      // G, n × rank, row-major with row stride n
             let gram = g + n * n                   // GᵀG, rank × rank
             let order = gram + n * n               // the permutation, as doubles
-            let c = order + n, w = c + n
+            let c = order + n
             for i in 0..<(n * n) { m[i] = a[i]; g[i] = 0 }
             for i in 0..<n { order[i] = Double(i) }
             var rank = 0
@@ -170,7 +185,7 @@ public struct PseudoInverseSolver: Sendable {
             // Whatever is left must be rounding noise: every remaining diagonal entry near zero.
             for i in rank..<n where abs(m[i * n + i]) > zero { return false }
             guard rank > 0 else { return false }
-            // c = Gᵀ·(Pᵀb), then (GᵀG)·w = c twice (Cholesky of GᵀG), x = P·G·w.
+            // c = Gᵀ·(Pᵀb), then c ← (GᵀG)⁻²·c, then x = P·G·c.
             for k in 0..<rank {
                 var sum = 0.0
                 for i in 0..<n { sum += g[i * n + k] * b[Int(order[i])] }
@@ -183,32 +198,10 @@ public struct PseudoInverseSolver: Sendable {
                     gram[r * rank + k] = sum
                 }
             }
-            // Cholesky of the (well-conditioned, full-rank) rank × rank Gram matrix, in place.
-            for i in 0..<rank {
-                for j in 0...i {
-                    var sum = gram[i * rank + j]
-                    for k in 0..<j { sum -= gram[i * rank + k] * gram[j * rank + k] }
-                    if i == j {
-                        guard sum > 0 else { return false }
-                        gram[i * rank + i] = sum.squareRoot()
-                    } else {
-                        gram[i * rank + j] = sum / gram[j * rank + j]
-                    }
-                }
-            }
-            for _ in 0..<2 {
-                for i in 0..<rank {
-                    var sum = c[i]
-                    for k in 0..<i { sum -= gram[i * rank + k] * w[k] }
-                    w[i] = sum / gram[i * rank + i]
-                }
-                for i in Swift.stride(from: rank - 1, through: 0, by: -1) {
-                    var sum = w[i]
-                    for k in (i + 1)..<rank { sum -= gram[k * rank + i] * w[k] }
-                    w[i] = sum / gram[i * rank + i]
-                }
-                for i in 0..<rank { c[i] = w[i] }
-            }
+            // GᵀG is full rank and well conditioned: Cholesky in place, then apply its inverse twice.
+            guard Self.factor(gram, into: gram, rank, floor: 0) else { return false }
+            Self.substitute(gram, rank, c)
+            Self.substitute(gram, rank, c)
             for i in 0..<n {
                 var sum = 0.0
                 for k in 0..<rank { sum += g[i * n + k] * c[k] }
