@@ -579,12 +579,15 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Finishes a job in one transaction: its curves become the experiment's results (replacing
-    /// earlier ones with the same labels) and the experiment's generator moves on.
+    /// earlier ones with the same labels) and the experiment's generator moves on from where the job
+    /// started it, unless something reseeded or moved it meanwhile.
     public func finishJob(_ job: JobRecord, curves: [Curve], experimentGenerator: Generator) throws(StoreError) {
         try transaction { _ in
             for curve in curves { try writeResult(experimentID: job.experimentID, curve: curve, schedule: job.schedule, jobID: job.id) }
-            try statement("UPDATE experiments SET generator_state = ? WHERE id = ?")
-                .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID).run()
+            // Only when nothing moved the experiment's generator meanwhile (a `seed`, another job).
+            try statement("UPDATE experiments SET generator_state = ? WHERE id = ? AND generator_state = ?")
+                .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID)
+                .bind(3, job.startGenerator.state.encoded()).run()
             try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
                 .bind(1, job.id).run()
         }

@@ -2,6 +2,7 @@
 
 @testable import BanditCommands
 import BanditCore
+import BanditStore
 import Foundation
 import BanditTestSupport
 import Testing
@@ -230,5 +231,26 @@ struct LiveJobTests {
         session.must("policy eps 0.1")
         #expect(session.must("jobs").contains("failed"))
         #expect(session.refused("resume 1").contains("job 1 is failed: nothing to resume"))
+    }
+}
+
+@Suite("Jobs and the experiment's generator")
+struct JobGeneratorTests {
+    @Test("a seed given while a background job runs is not undone when the job finishes")
+    func seedSurvivesBackgroundJob() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new g rng numpy seed 1; world features 3 actions 4")
+        session.must("runs 40 days 30 &")
+        session.must("seed 99")
+        // The seed came while the job was still going (1,200 days take far longer than one command).
+        #expect(try session.workspace.store.job(id: 1)?.state != .finished)
+        session.workspace.registry.waitForBackground()
+        #expect(session.must("jobs").contains("finished"))
+        let experiment = try #require(try session.workspace.store.experiment(named: "g"))
+        #expect(experiment.generator == Generator(kind: .numpy, seed: 99))
+        // Without interference, a job moves the generator on.
+        session.must("runs 2 days 2")
+        #expect(try session.workspace.store.experiment(named: "g")?.generator != Generator(kind: .numpy, seed: 99))
     }
 }
