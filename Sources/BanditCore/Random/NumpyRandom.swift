@@ -34,10 +34,18 @@ public struct NumpyRandom: RandomSource, Equatable {
 
     private mutating func regenerate() {
         let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7fff_ffff, matrix: UInt32 = 0x9908_b0df
-        for i in 0..<Self.n {
-            let y = (key[i] & upper) | (key[(i + 1) % Self.n] & lower)
-            key[i] = key[(i + Self.m) % Self.n] ^ (y >> 1) ^ ((0 &- (y & 1)) & matrix)
+        let n = Self.n, m = Self.m
+        // The classic three loops: no wrap-around arithmetic inside.
+        for i in 0..<(n - m) {
+            let y = (key[i] & upper) | (key[i + 1] & lower)
+            key[i] = key[i + m] ^ (y >> 1) ^ ((0 &- (y & 1)) & matrix)
         }
+        for i in (n - m)..<(n - 1) {
+            let y = (key[i] & upper) | (key[i + 1] & lower)
+            key[i] = key[i + m - n] ^ (y >> 1) ^ ((0 &- (y & 1)) & matrix)
+        }
+        let y = (key[n - 1] & upper) | (key[0] & lower)
+        key[n - 1] = key[m - 1] ^ (y >> 1) ^ ((0 &- (y & 1)) & matrix)
         position = 0
     }
 
@@ -75,6 +83,7 @@ public struct NumpyRandom: RandomSource, Equatable {
     }
 
     /// numpy's masked rejection: the smallest all-ones mask covering bound−1, 32- or 64-bit draws.
+    @inline(__always)
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound >= 1, "randint needs a positive bound")
         let range = UInt64(bound - 1)
