@@ -39,8 +39,13 @@ public struct PseudoInverseSolver: Sendable {
         _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
         into solution: UnsafeMutablePointer<Double>, stride: Int = 1
     ) {
-        if solveByCholesky(a, b, into: solution, stride: stride) { return }
-        if solveByPivotedCholesky(a, b, into: solution, stride: stride) { return }
+        // Pivots are judged against the largest diagonal entry; a zero matrix goes straight to Jacobi.
+        var largest = 0.0
+        for i in 0..<size { largest = max(largest, a[i * size + i]) }
+        if largest > 0 {
+            if solveByCholesky(a, b, largest: largest, into: solution, stride: stride) { return }
+            if solveByPivotedCholesky(a, b, largest: largest, into: solution, stride: stride) { return }
+        }
         solveByEigen(a, b, into: solution, stride: stride)
     }
 
@@ -81,13 +86,10 @@ public struct PseudoInverseSolver: Sendable {
     // MARK: Cholesky fast path
 
     private mutating func solveByCholesky(
-        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, largest: Double,
         into solution: UnsafeMutablePointer<Double>, stride: Int
     ) -> Bool {
         let n = size
-        var largest = 0.0
-        for i in 0..<n { largest = max(largest, a[i * n + i]) }
-        guard largest > 0 else { return false }
         let floor = largest * Self.choleskyPivotFloor
         return matrix.withUnsafeMutableBufferPointer { lBuffer in
             work.withUnsafeMutableBufferPointer { yBuffer in
@@ -140,13 +142,10 @@ public struct PseudoInverseSolver: Sendable {
     private var pivoted: [Double] = []
 
     private mutating func solveByPivotedCholesky(
-        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, largest: Double,
         into solution: UnsafeMutablePointer<Double>, stride: Int
     ) -> Bool {
         let n = size
-        var largest = 0.0
-        for i in 0..<n { largest = max(largest, a[i * n + i]) }
-        guard largest > 0 else { return false }
         let zero = largest * Self.rankDeficiencyCeiling, real = largest * Self.choleskyPivotFloor
         if pivoted.count < 3 * n * n + 2 * n { pivoted = [Double](repeating: 0, count: 3 * n * n + 2 * n) }
         return pivoted.withUnsafeMutableBufferPointer { buffer in
