@@ -33,6 +33,8 @@ public struct Recommender: Sendable {
     private var resampleCounts: [Int32]
     private var patternWeights: [Double] = []
     private var patternRewards: [Double] = []
+    private var presentPatterns: [UInt64] = []
+    private var presentMeans: [Double] = []
     private var scratchGram: [Double]
     private var scratchMoment: [Double]
 
@@ -212,7 +214,7 @@ public struct Recommender: Sendable {
             }
             for m in 0..<replicates {
                 for a in 0..<k {
-                    resample(action: a, using: &rng)
+                    if resample(action: a, member: m, using: &rng) { continue }
                     solve(action: a, member: m, gramOffset: 0, momentOffset: 0, fromStatistics: false)
                 }
             }
@@ -221,15 +223,15 @@ public struct Recommender: Sendable {
         forgetChoices()
     }
 
-    /// Draws `randint(0, n, size=n)` over action a's samples and forms the resample's XᵀX and Xᵀy.
-    private mutating func resample<R: RandomSource>(action a: Int, using rng: inout R) {
+    /// Draws `randint(0, n, size=n)` over action a's samples and forms the resample's XᵀX and Xᵀy,
+    /// or solves member m's coefficients for the post directly and returns true.
+    private mutating func resample<R: RandomSource>(action a: Int, member m: Int, using rng: inout R) -> Bool {
         let n = counts[a], d = features
         for i in 0..<(d * d) { scratchGram[i] = 0 }
         for i in 0..<d { scratchMoment[i] = 0 }
-        guard n > 0 else { return }
+        guard n > 0 else { return false }
         if d - 1 <= Self.patternFeatures {
-            resampleByPattern(action: a, draws: n, using: &rng)
-            return
+            return resampleByPattern(action: a, member: m, draws: n, using: &rng)
         }
         if resampleCounts.count < n { resampleCounts = [Int32](repeating: 0, count: max(n, 2 * resampleCounts.count)) }
         resampleCounts.withUnsafeMutableBufferPointer { times in
@@ -249,19 +251,26 @@ public struct Recommender: Sendable {
                 }
             }
         }
+        return false
     }
 
     /// With few features, contexts repeat: a resample's XᵀX and Xᵀy only need, per context pattern,
     /// how many draws fell on it and the sum of their rewards, so each draw costs two additions.
     static let patternFeatures = 10
 
-    private mutating func resampleByPattern<R: RandomSource>(action a: Int, draws n: Int, using rng: inout R) {
-        let d = features, patterns = 1 << (d - 1)
+    /// Tallies the resample by pattern. When it covers at most d distinct patterns and they are
+    /// linearly independent (few draws: the usual case for a post rarely shown), member m's
+    /// coefficients come from the patterns' mean rewards and this returns true; otherwise it forms
+    /// XᵀX and Xᵀy, whose rank deficiency would need the slow path of the solver.
+    private mutating func resampleByPattern<R: RandomSource>(action a: Int, member m: Int, draws n: Int, using rng: inout R) -> Bool {
+        let d = features, k = actions, patterns = 1 << (d - 1)
         if patternWeights.count < patterns {
             patternWeights = [Double](repeating: 0, count: patterns)
             patternRewards = [Double](repeating: 0, count: patterns)
+            presentPatterns = [UInt64](repeating: 0, count: d)
+            presentMeans = [Double](repeating: 0, count: d)
         }
-        patternWeights.withUnsafeMutableBufferPointer { weights in
+        let distinct = patternWeights.withUnsafeMutableBufferPointer { weights in
             patternRewards.withUnsafeMutableBufferPointer { rewards in
                 for p in 0..<patterns {
                     weights[p] = 0
@@ -277,6 +286,30 @@ public struct Recommender: Sendable {
                         }
                     }
                 }
+                var distinct = 0
+                for p in 0..<patterns where weights[p] != 0 {
+                    if distinct < d {
+                        presentPatterns[distinct] = UInt64(p) << 1 | 1
+                        presentMeans[distinct] = rewards[p] / weights[p]
+                    }
+                    distinct += 1
+                }
+                return distinct
+            }
+        }
+        if distinct <= d {
+            let solved = presentPatterns.withUnsafeBufferPointer { rows in
+                presentMeans.withUnsafeBufferPointer { means in
+                    coefficients.withUnsafeMutableBufferPointer { c in
+                        solver.solveIndependentRows(rows.baseAddress!, means: means.baseAddress!, count: distinct,
+                                                    into: c.baseAddress! + m * d * k + a, stride: k)
+                    }
+                }
+            }
+            if solved { return true }
+        }
+        patternWeights.withUnsafeBufferPointer { weights in
+            patternRewards.withUnsafeBufferPointer { rewards in
                 scratchGram.withUnsafeMutableBufferPointer { g in
                     scratchMoment.withUnsafeMutableBufferPointer { v in
                         for p in 0..<patterns where weights[p] != 0 {
@@ -287,6 +320,7 @@ public struct Recommender: Sendable {
                 }
             }
         }
+        return false
     }
 
     private mutating func solve(action a: Int, member m: Int, gramOffset: Int, momentOffset: Int, fromStatistics: Bool) {

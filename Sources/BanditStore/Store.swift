@@ -131,7 +131,11 @@ public final class Store: @unchecked Sendable {
             }
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
-            try connection.execute("PRAGMA foreign_keys=ON; PRAGMA synchronous=\(options.synchronous.rawValue)")
+            // secure_delete=FAST: Debian builds SQLite with secure deletion on, which zeroes every page a
+            // pruned checkpoint frees: nine extra WAL pages per Thompson-sampling day for data that is
+            // not secret. FAST still zeroes what costs no extra I/O.
+            try connection.execute(
+                "PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST; PRAGMA synchronous=\(options.synchronous.rawValue)")
             if let pages = options.maximumPages { _ = try connection.integer("PRAGMA max_page_count=\(pages)") }
             for next in version..<Schema.version {
                 try connection.transaction {

@@ -81,6 +81,63 @@ struct LinearAlgebraTests {
         }
     }
 
+    @Test("distinct binary rows: Pᵀ(PPᵀ)⁻¹ȳ equals pinv(XᵀX)·Xᵀy, and dependent rows are refused")
+    func independentRows() {
+        var rng = Xoshiro256(seed: 11)
+        var solvedCount = 0
+        for trial in 0..<400 {
+            let d = 2 + trial % 9
+            let m = 1 + rng.nextInt(below: d)
+            var rows: [UInt64] = []
+            while rows.count < m {
+                let x = rng.nextContext(features: d)
+                if !rows.contains(x) { rows.append(x) }
+            }
+            // Each row drawn 1…4 times with its own rewards: XᵀX and Xᵀy, and the rows' mean rewards.
+            var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d), means: [Double] = []
+            for x in rows {
+                let times = 1 + rng.nextInt(below: 4)
+                var sum = 0.0
+                for _ in 0..<times {
+                    let y = 0.5 + rng.nextDouble()
+                    sum += y
+                    for i in 0..<d where x >> UInt64(i) & 1 == 1 {
+                        b[i] += y
+                        for j in 0..<d where x >> UInt64(j) & 1 == 1 { a[i * d + j] += 1 }
+                    }
+                }
+                means.append(sum / Double(times))
+            }
+            var solver = PseudoInverseSolver(size: d)
+            let expected = solver.solve(a, b)
+            var beta = [Double](repeating: .nan, count: d)
+            let solved = rows.withUnsafeBufferPointer { r in
+                means.withUnsafeBufferPointer { y in
+                    beta.withUnsafeMutableBufferPointer { out in
+                        solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: m, into: out.baseAddress!)
+                    }
+                }
+            }
+            if solved {
+                solvedCount += 1
+                #expect(Self.close(beta, expected, 1e-10), "trial \(trial)")
+            } else {
+                #expect(beta.allSatisfy { $0.isNaN }, "trial \(trial): a refusal writes nothing")
+            }
+        }
+        #expect(solvedCount > 300)
+        // 1000, 1100, 1010, 1110 (constant first): the last is the second plus the third minus the first.
+        var solver = PseudoInverseSolver(size: 4)
+        let dependent: [UInt64] = [0b0001, 0b0011, 0b0101, 0b0111]
+        var out = [Double](repeating: 0, count: 4)
+        let refused = !dependent.withUnsafeBufferPointer { r in
+            [1.0, 2, 3, 4].withUnsafeBufferPointer { y in
+                out.withUnsafeMutableBufferPointer { solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: 4, into: $0.baseAddress!) }
+            }
+        }
+        #expect(refused)
+    }
+
     @Test("numpy's pairwise summation order")
     func pairwise() {
         // 1e16 + 1 + … loses each 1 when added one at a time, keeps some in 8 interleaved accumulators.

@@ -210,6 +210,44 @@ public struct PseudoInverseSolver: Sendable {
         }
     }
 
+    // MARK: Independent binary rows
+
+    /// The least-squares solution from m distinct binary rows x₁…x_m (bit j is feature j) whose
+    /// observations average ȳ₁…ȳ_m, when the rows are linearly independent: then
+    /// pinv(XᵀX)·Xᵀy = Pᵀ·(P·Pᵀ)⁻¹·ȳ, where P stacks the distinct rows, whatever the multiplicities.
+    /// P·Pᵀ counts shared bits, so it is an exact integer matrix of size m ≤ `size`, far smaller work
+    /// than the rank-deficient d × d problem it replaces. False (nothing written) when a pivot says the
+    /// rows may be dependent; the caller then solves the normal equations.
+    public mutating func solveIndependentRows(
+        _ rows: UnsafePointer<UInt64>, means: UnsafePointer<Double>, count m: Int,
+        into solution: UnsafeMutablePointer<Double>, stride: Int = 1
+    ) -> Bool {
+        let n = size
+        guard m >= 1 && m <= n else { return false }
+        return matrix.withUnsafeMutableBufferPointer { lBuffer in
+            work.withUnsafeMutableBufferPointer { zBuffer in
+                let l = lBuffer.baseAddress!, z = zBuffer.baseAddress!
+                for i in 0..<m {
+                    for j in 0...i { l[i * m + j] = Double((rows[i] & rows[j]).nonzeroBitCount) }
+                }
+                // Pivots of an integer Gram matrix of independent rows are at least 1/n^(m-1); rounding
+                // noise of dependent ones is far below the floor. Anything doubtful goes the long way.
+                guard Self.factor(l, into: l, m, floor: Self.choleskyPivotFloor) else { return false }
+                for i in 0..<m { z[i] = means[i] }
+                Self.substitute(l, m, z)
+                for j in 0..<n { solution[j * stride] = 0 }
+                for i in 0..<m {
+                    var bits = rows[i]
+                    while bits != 0 {
+                        solution[bits.trailingZeroBitCount * stride] += z[i]
+                        bits &= bits - 1
+                    }
+                }
+                return true
+            }
+        }
+    }
+
     // MARK: Jacobi eigendecomposition
 
     private mutating func solveByEigen(
