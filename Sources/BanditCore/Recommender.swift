@@ -21,8 +21,10 @@ public struct Recommender: Sendable {
 
     private var gram: [Double]
     private var moment: [Double]
-    private var sampleContexts: [[UInt64]]
-    private var sampleRewards: [[Double]]
+    /// Thompson sampling's log, in decision order.
+    private var logContexts: [UInt64] = []
+    private var logActions: [Int32] = []
+    private var logRewards: [Double] = []
 
     private var solver: PseudoInverseSolver
     /// One slot per context pattern when they are few; otherwise 1024 slots hashed by context.
@@ -31,12 +33,10 @@ public struct Recommender: Sendable {
     private var choiceTable: [Int32]
     private var predictions: [Double]
     private var resampleCounts: [Int32]
-    private var patternWeights: [Double] = []
-    private var patternRewards: [Double] = []
+    private var groupedContexts: [UInt64] = []
+    private var groupedRewards: [Double] = []
+    private var ensembleScratch: [Double] = []
     private var presentPatterns: [UInt64] = []
-    private var presentMeans: [Double] = []
-    private var scratchGram: [Double]
-    private var scratchMoment: [Double]
 
     /// A reset recommender: its initial coefficients are drawn N(0,1) as the notebook's `reset()`.
     ///
@@ -75,15 +75,11 @@ public struct Recommender: Sendable {
         let keepsStatistics = !policy.isThompson
         gram = [Double](repeating: 0, count: keepsStatistics ? k * d * d : 0)
         moment = [Double](repeating: 0, count: keepsStatistics ? k * d : 0)
-        sampleContexts = keepsStatistics ? [] : Array(repeating: [], count: k)
-        sampleRewards = keepsStatistics ? [] : Array(repeating: [], count: k)
         solver = PseudoInverseSolver(size: d)
         choiceTags = []
         choiceTable = []
         predictions = [Double](repeating: 0, count: k)
         resampleCounts = []
-        scratchGram = [Double](repeating: 0, count: d * d)
-        scratchMoment = [Double](repeating: 0, count: d)
         resizeChoiceCache()
     }
 
@@ -186,8 +182,9 @@ public struct Recommender: Sendable {
     public mutating func record(context: UInt64, action: Int, reward: Double) {
         counts[action] += 1
         if policy.isThompson {
-            sampleContexts[action].append(context)
-            sampleRewards[action].append(reward)
+            logContexts.append(context)
+            logActions.append(Int32(action))
+            logRewards.append(reward)
         } else {
             let d = features
             gram.withUnsafeMutableBufferPointer { g in
@@ -205,135 +202,136 @@ public struct Recommender: Sendable {
         let d = features, k = actions
         switch policy {
         case .greedy, .epsilonGreedy:
-            for a in 0..<k { solve(action: a, member: 0, gramOffset: a * d * d, momentOffset: a * d, fromStatistics: true) }
+            for a in 0..<k { solveFromStatistics(action: a) }
         case .thompson(let replicates):
             if members != replicates {
                 members = replicates
                 coefficients = [Double](repeating: 0, count: members * d * k)
                 resizeChoiceCache()
             }
-            for m in 0..<replicates {
-                for a in 0..<k {
-                    if resample(action: a, member: m, using: &rng) { continue }
-                    solve(action: a, member: m, gramOffset: 0, momentOffset: 0, fromStatistics: false)
-                }
-            }
+            fitEnsemble(using: &rng)
         }
         fits += 1
         forgetChoices()
-    }
-
-    /// Draws `randint(0, n, size=n)` over action a's samples and forms the resample's XᵀX and Xᵀy,
-    /// or solves member m's coefficients for the post directly and returns true.
-    private mutating func resample<R: RandomSource>(action a: Int, member m: Int, using rng: inout R) -> Bool {
-        let n = counts[a], d = features
-        for i in 0..<(d * d) { scratchGram[i] = 0 }
-        for i in 0..<d { scratchMoment[i] = 0 }
-        guard n > 0 else { return false }
-        if d - 1 <= Self.patternFeatures {
-            return resampleByPattern(action: a, member: m, draws: n, using: &rng)
-        }
-        if resampleCounts.count < n { resampleCounts = [Int32](repeating: 0, count: max(n, 2 * resampleCounts.count)) }
-        resampleCounts.withUnsafeMutableBufferPointer { times in
-            for i in 0..<n { times[i] = 0 }
-            for _ in 0..<n { times[rng.nextInt(below: n)] += 1 }
-            sampleContexts[a].withUnsafeBufferPointer { x in
-                sampleRewards[a].withUnsafeBufferPointer { y in
-                    scratchGram.withUnsafeMutableBufferPointer { g in
-                        scratchMoment.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n where times[i] != 0 {
-                                let weight = Double(times[i])
-                                Self.accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
-                                                gram: g.baseAddress!, moment: v.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return false
     }
 
     /// With few features, contexts repeat: a resample's XᵀX and Xᵀy only need, per context pattern,
     /// how many draws fell on it and the sum of their rewards, so each draw costs two additions.
     static let patternFeatures = 10
 
-    /// Tallies the resample by pattern. When it covers at most d distinct patterns and they are
-    /// linearly independent (few draws: the usual case for a post rarely shown), member m's
-    /// coefficients come from the patterns' mean rewards and this returns true; otherwise it forms
-    /// XᵀX and Xᵀy, whose rank deficiency would need the slow path of the solver.
-    private mutating func resampleByPattern<R: RandomSource>(action a: Int, member m: Int, draws n: Int, using rng: inout R) -> Bool {
-        let d = features, k = actions, patterns = 1 << (d - 1)
-        if patternWeights.count < patterns {
-            patternWeights = [Double](repeating: 0, count: patterns)
-            patternRewards = [Double](repeating: 0, count: patterns)
-            presentPatterns = [UInt64](repeating: 0, count: d)
-            presentMeans = [Double](repeating: 0, count: d)
+    /// Every member's coefficients from its own bootstrap resample of each post's decisions: for
+    /// member m, then post a (the notebook's order of draws), `randint(0, n, size=n)` over the post's n
+    /// decisions in logged order, then least squares on the resample.
+    ///
+    /// With few features the draws are tallied by context pattern. When a resample covers at most d
+    /// distinct patterns and they are linearly independent (few draws: the usual case for a post
+    /// rarely shown), the coefficients come from the patterns' mean rewards (`solveIndependentRows`)
+    /// and the rank-deficient XᵀX, which would need the solver's slow path, is never formed.
+    private mutating func fitEnsemble<R: RandomSource>(using rng: inout R) {
+        let d = features, k = actions, total = logActions.count
+        // The log grouped by post, in logged order within each group.
+        var start = [Int](repeating: 0, count: k + 1)
+        for a in 0..<k { start[a + 1] = start[a] + counts[a] }
+        var fill = start
+        if groupedContexts.count < total {
+            groupedContexts = [UInt64](repeating: 0, count: max(total, 2 * groupedContexts.count))
+            groupedRewards = [Double](repeating: 0, count: groupedContexts.count)
         }
-        let distinct = patternWeights.withUnsafeMutableBufferPointer { weights in
-            patternRewards.withUnsafeMutableBufferPointer { rewards in
-                for p in 0..<patterns {
-                    weights[p] = 0
-                    rewards[p] = 0
-                }
-                sampleContexts[a].withUnsafeBufferPointer { x in
-                    sampleRewards[a].withUnsafeBufferPointer { y in
+        for i in 0..<total {
+            let a = Int(logActions[i])
+            groupedContexts[fill[a]] = logContexts[i]
+            groupedRewards[fill[a]] = logRewards[i]
+            fill[a] += 1
+        }
+        let byPattern = d - 1 <= Self.patternFeatures
+        let patterns = byPattern ? 1 << (d - 1) : 0
+        let largest = counts.max() ?? 0
+        // Scratch: pattern tallies (weights, rewards), mean rewards of the distinct patterns, XᵀX, Xᵀy.
+        let meansAt = 2 * patterns, gramAt = meansAt + d, momentAt = gramAt + d * d
+        if ensembleScratch.count < momentAt + d { ensembleScratch = [Double](repeating: 0, count: momentAt + d) }
+        if presentPatterns.count < d { presentPatterns = [UInt64](repeating: 0, count: d) }
+        if !byPattern && resampleCounts.count < largest {
+            resampleCounts = [Int32](repeating: 0, count: max(largest, 2 * resampleCounts.count))
+        }
+        // One scope for every buffer: the loop below runs B·K times per fit.
+        coefficients.withUnsafeMutableBufferPointer { cBuffer in
+          groupedContexts.withUnsafeBufferPointer { xBuffer in
+            groupedRewards.withUnsafeBufferPointer { yBuffer in
+              ensembleScratch.withUnsafeMutableBufferPointer { scratch in
+                presentPatterns.withUnsafeMutableBufferPointer { present in
+                  resampleCounts.withUnsafeMutableBufferPointer { times in
+            let weights = scratch.baseAddress!, rewards = weights + patterns, means = weights + meansAt
+            let gram = weights + gramAt, moment = weights + momentAt
+            for m in 0..<members {
+                for a in 0..<k {
+                    let target = cBuffer.baseAddress! + m * d * k + a
+                    let n = counts[a]
+                    guard n > 0 else {
+                        for j in 0..<d { target[j * k] = 0 }
+                        continue
+                    }
+                    let x = xBuffer.baseAddress! + start[a], y = yBuffer.baseAddress! + start[a]
+                    for i in 0..<(d * d) { gram[i] = 0 }
+                    for i in 0..<d { moment[i] = 0 }
+                    if byPattern {
+                        for p in 0..<patterns {
+                            weights[p] = 0
+                            rewards[p] = 0
+                        }
                         for _ in 0..<n {
                             let i = rng.nextInt(below: n)
                             let p = Int(x[i] >> 1)
                             weights[p] += 1
                             rewards[p] += y[i]
                         }
-                    }
-                }
-                var distinct = 0
-                for p in 0..<patterns where weights[p] != 0 {
-                    if distinct < d {
-                        presentPatterns[distinct] = UInt64(p) << 1 | 1
-                        presentMeans[distinct] = rewards[p] / weights[p]
-                    }
-                    distinct += 1
-                }
-                return distinct
-            }
-        }
-        if distinct <= d {
-            let solved = presentPatterns.withUnsafeBufferPointer { rows in
-                presentMeans.withUnsafeBufferPointer { means in
-                    coefficients.withUnsafeMutableBufferPointer { c in
-                        solver.solveIndependentRows(rows.baseAddress!, means: means.baseAddress!, count: distinct,
-                                                    into: c.baseAddress! + m * d * k + a, stride: k)
-                    }
-                }
-            }
-            if solved { return true }
-        }
-        patternWeights.withUnsafeBufferPointer { weights in
-            patternRewards.withUnsafeBufferPointer { rewards in
-                scratchGram.withUnsafeMutableBufferPointer { g in
-                    scratchMoment.withUnsafeMutableBufferPointer { v in
+                        var distinct = 0
+                        for p in 0..<patterns where weights[p] != 0 {
+                            if distinct < d {
+                                present[distinct] = UInt64(p) << 1 | 1
+                                means[distinct] = rewards[p] / weights[p]
+                            }
+                            distinct += 1
+                        }
+                        if distinct <= d,
+                           solver.solveIndependentRows(present.baseAddress!, means: means, count: distinct, into: target, stride: k) {
+                            continue
+                        }
                         for p in 0..<patterns where weights[p] != 0 {
                             Self.accumulate(context: UInt64(p) << 1 | 1, weight: weights[p], weightedReward: rewards[p],
-                                            features: d, gram: g.baseAddress!, moment: v.baseAddress!)
+                                            features: d, gram: gram, moment: moment)
+                        }
+                    } else {
+                        for i in 0..<n { times[i] = 0 }
+                        for _ in 0..<n { times[rng.nextInt(below: n)] += 1 }
+                        for i in 0..<n where times[i] != 0 {
+                            let weight = Double(times[i])
+                            Self.accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
+                                            gram: gram, moment: moment)
                         }
                     }
+                    solver.solve(gram, moment, into: target, stride: k)
                 }
             }
+                  }
+                }
+              }
+            }
+          }
         }
-        return false
     }
 
-    private mutating func solve(action a: Int, member m: Int, gramOffset: Int, momentOffset: Int, fromStatistics: Bool) {
+    /// Greedy and ε-greedy: the post's coefficients from its running XᵀX and Xᵀy.
+    private mutating func solveFromStatistics(action a: Int) {
         let d = features, k = actions
         coefficients.withUnsafeMutableBufferPointer { c in
-            let target = c.baseAddress! + m * d * k + a
+            let target = c.baseAddress! + a
             guard counts[a] > 0 else {
                 for j in 0..<d { target[j * k] = 0 }
                 return
             }
-            (fromStatistics ? gram : scratchGram).withUnsafeBufferPointer { g in
-                (fromStatistics ? moment : scratchMoment).withUnsafeBufferPointer { y in
-                    solver.solve(g.baseAddress! + gramOffset, y.baseAddress! + momentOffset, into: target, stride: k)
+            gram.withUnsafeBufferPointer { g in
+                moment.withUnsafeBufferPointer { y in
+                    solver.solve(g.baseAddress! + a * d * d, y.baseAddress! + a * d, into: target, stride: k)
                 }
             }
         }

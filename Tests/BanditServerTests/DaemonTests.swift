@@ -175,11 +175,12 @@ struct DaemonTests {
         let directory = temporaryDirectory(), state = directory + "/state", reference = directory + "/reference"
         defer { stopDaemon(state) }
         let setup = "new a rng \(kind) seed 17; world; policy ts 30"
-        #expect(try bandit(["--no-daemon", "--state-dir", reference, "-c", "\(setup); runs 40 days 14"], in: directory).status == 0)
-        var run = try bandit(["--state-dir", state, "-c", "\(setup); runs 40 days 14 &"], in: directory)
+        // Long enough (1,120 days) that every kill lands before the job ends, however fast the engine.
+        #expect(try bandit(["--no-daemon", "--state-dir", reference, "-c", "\(setup); runs 80 days 14"], in: directory).status == 0)
+        var run = try bandit(["--state-dir", state, "-c", "\(setup); runs 80 days 14 &"], in: directory)
         #expect(run.status == 0 && run.stdout.contains("job 1 started in the background"), "\(run.stderr)")
         var interrupted = 0
-        for target in [40, 120, 200, 300, 420] {
+        for target in [60, 240, 420, 600, 840] {
             for _ in 0..<3000 where daysDone(state) < target { usleep(5_000) }
             let pid = try #require(daemonPID(state))
             kill(pid, SIGKILL)
