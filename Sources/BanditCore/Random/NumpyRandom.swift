@@ -11,6 +11,9 @@ public struct NumpyRandom: RandomSource, Equatable {
     private static let m = 397
 
     private var key: InlineArray<624, UInt32>
+    /// The current block's outputs, tempered all at once when the block is generated (derived from
+    /// `key`, so neither compared nor saved).
+    private var tempered: InlineArray<624, UInt32>
     private var position: Int
     private var gauss: Double?
 
@@ -22,6 +25,7 @@ public struct NumpyRandom: RandomSource, Equatable {
             key[i] = s
             s = 1_812_433_253 &* (s ^ (s >> 30)) &+ UInt32(i + 1)
         }
+        tempered = InlineArray(repeating: 0)
         position = Self.n
         gauss = nil
     }
@@ -46,18 +50,26 @@ public struct NumpyRandom: RandomSource, Equatable {
         }
         let y = (key[n - 1] & upper) | (key[0] & lower)
         key[n - 1] = key[m - 1] ^ (y >> 1) ^ ((0 &- (y & 1)) & matrix)
+        temper()
         position = 0
+    }
+
+    private mutating func temper() {
+        for i in 0..<Self.n {
+            var y = key[i]
+            y ^= y >> 11
+            y ^= (y << 7) & 0x9d2c_5680
+            y ^= (y << 15) & 0xefc6_0000
+            y ^= y >> 18
+            tempered[i] = y
+        }
     }
 
     @inline(__always)
     public mutating func nextUInt32() -> UInt32 {
         if position == Self.n { regenerate() }
-        var y = key[position]
+        let y = tempered[position]
         position += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9d2c_5680
-        y ^= (y << 15) & 0xefc6_0000
-        y ^= y >> 18
         return y
     }
 
@@ -133,7 +145,9 @@ public struct NumpyRandom: RandomSource, Equatable {
         }
         key = InlineArray(repeating: 0)
         for i in 0..<Self.n { key[i] = UInt32(state.words[i]) }
+        tempered = InlineArray(repeating: 0)
         position = Int(state.words[Self.n])
         gauss = state.cachedNormal
+        temper()
     }
 }
