@@ -37,6 +37,7 @@ public struct Recommender: Sendable {
     private var groupedRewards: [Double] = []
     private var ensembleScratch: [Double] = []
     private var presentPatterns: [UInt64] = []
+    private var patternOperators: PatternOperators?
 
     /// A reset recommender: its initial coefficients are drawn N(0,1) as the notebook's `reset()`.
     ///
@@ -253,6 +254,14 @@ public struct Recommender: Sendable {
         if !byPattern && resampleCounts.count < largest {
             resampleCounts = [Int32](repeating: 0, count: max(largest, 2 * resampleCounts.count))
         }
+        if patterns <= PatternOperators.maximumPatterns && patterns > 0 {
+            if patternOperators == nil {
+                patternOperators = PatternOperators(features: d)
+            } else if !isKnownUniquelyReferenced(&patternOperators!) {
+                patternOperators = patternOperators!.copy()
+            }
+        }
+        let operators = patternOperators
         // One scope for every buffer: the loop below runs B·K times per fit.
         coefficients.withUnsafeMutableBufferPointer { cBuffer in
           groupedContexts.withUnsafeBufferPointer { xBuffer in
@@ -284,15 +293,26 @@ public struct Recommender: Sendable {
                             weights[p] += 1
                             rewards[p] += y[i]
                         }
-                        var distinct = 0
+                        var distinct = 0, mask = 0
                         for p in 0..<patterns where weights[p] != 0 {
                             if distinct < d {
                                 present[distinct] = UInt64(p) << 1 | 1
                                 means[distinct] = rewards[p] / weights[p]
                             }
                             distinct += 1
+                            mask |= 1 << p
                         }
-                        if distinct <= d,
+                        if distinct <= d, let operators {
+                            if let op = operators.operatorFor(mask: mask, rows: present.baseAddress!, count: distinct,
+                                                              solver: &solver) {
+                                for j in 0..<d {
+                                    var sum = 0.0
+                                    for i in 0..<distinct { sum += op[j * distinct + i] * means[i] }
+                                    target[j * k] = sum
+                                }
+                                continue
+                            }
+                        } else if distinct <= d,
                            solver.solveIndependentRows(present.baseAddress!, means: means, count: distinct, into: target, stride: k) {
                             continue
                         }

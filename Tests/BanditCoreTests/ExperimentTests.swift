@@ -42,6 +42,27 @@ struct ExperimentTests {
         #expect(first.mean != second.mean)
     }
 
+    @Test("a copied run fits exactly as the original, whichever fits first", arguments: GeneratorKind.allCases)
+    func copiedRuns(kind: GeneratorKind) throws {
+        var generator = Generator(kind: kind, seed: 9)
+        let world = try World.draw(features: 5, actions: 10, using: &generator)
+        var original = Run(world: world, policy: .thompson(8), generator: generator, oracleValue: 0)
+        for _ in 0..<3 {
+            original.playDay(decisions: 40)
+            original.fit()
+        }
+        original.playDay(decisions: 40)
+        // The copies share the recommender's kept state until one of them fits.
+        var first = original, second = original
+        first.fit()
+        second.fit()
+        original.fit()
+        #expect(first.checkpoint == second.checkpoint && second.checkpoint == original.checkpoint)
+        first.playDay(decisions: 40)
+        original.playDay(decisions: 40)
+        #expect(first.days == original.days && first.lastDay == original.lastDay)
+    }
+
     @Test("default mode agrees with the notebook's asymptotes on the seed-17 world")
     func statisticalAgreement() throws {
         let reference = try #require(try Fixture.json("asymptotes") as? [String: [String: Any]])

@@ -118,9 +118,17 @@ struct LinearAlgebraTests {
                     }
                 }
             }
+            // The same solution from the operator Pᵀ(PPᵀ)⁻¹ times the mean rewards.
+            var op = [Double](repeating: .nan, count: d * m)
+            let formed = rows.withUnsafeBufferPointer { r in
+                op.withUnsafeMutableBufferPointer { solver.independentRowsOperator(r.baseAddress!, count: m, into: $0.baseAddress!) }
+            }
+            #expect(formed == solved, "trial \(trial)")
             if solved {
                 solvedCount += 1
                 #expect(Self.close(beta, expected, 1e-10), "trial \(trial)")
+                let product = (0..<d).map { j in (0..<m).reduce(0.0) { $0 + op[j * m + $1] * means[$1] } }
+                #expect(Self.close(product, expected, 1e-10), "trial \(trial)")
             } else {
                 #expect(beta.allSatisfy { $0.isNaN }, "trial \(trial): a refusal writes nothing")
             }

@@ -227,12 +227,7 @@ public struct PseudoInverseSolver: Sendable {
         return matrix.withUnsafeMutableBufferPointer { lBuffer in
             work.withUnsafeMutableBufferPointer { zBuffer in
                 let l = lBuffer.baseAddress!, z = zBuffer.baseAddress!
-                for i in 0..<m {
-                    for j in 0...i { l[i * m + j] = Double((rows[i] & rows[j]).nonzeroBitCount) }
-                }
-                // Pivots of an integer Gram matrix of independent rows are at least 1/n^(m-1); rounding
-                // noise of dependent ones is far below the floor. Anything doubtful goes the long way.
-                guard Self.factor(l, into: l, m, floor: Self.choleskyPivotFloor) else { return false }
+                guard Self.factorRowGram(rows, m, into: l) else { return false }
                 for i in 0..<m { z[i] = means[i] }
                 Self.substitute(l, m, z)
                 for j in 0..<n { solution[j * stride] = 0 }
@@ -246,6 +241,46 @@ public struct PseudoInverseSolver: Sendable {
                 return true
             }
         }
+    }
+
+    /// The operator of `solveIndependentRows` for these rows, Pᵀ·(P·Pᵀ)⁻¹ (`size` × m, row-major),
+    /// so that the solution for any mean rewards ȳ is the product with ȳ. It depends on the rows
+    /// alone, so a caller meeting the same rows again can keep it. False when the rows may be dependent.
+    public mutating func independentRowsOperator(
+        _ rows: UnsafePointer<UInt64>, count m: Int, into op: UnsafeMutablePointer<Double>
+    ) -> Bool {
+        let n = size
+        guard m >= 1 && m <= n else { return false }
+        return matrix.withUnsafeMutableBufferPointer { lBuffer in
+            work.withUnsafeMutableBufferPointer { zBuffer in
+                let l = lBuffer.baseAddress!, z = zBuffer.baseAddress!
+                guard Self.factorRowGram(rows, m, into: l) else { return false }
+                for i in 0..<(n * m) { op[i] = 0 }
+                for column in 0..<m {
+                    for i in 0..<m { z[i] = i == column ? 1 : 0 }
+                    Self.substitute(l, m, z)
+                    for i in 0..<m {
+                        var bits = rows[i]
+                        while bits != 0 {
+                            op[bits.trailingZeroBitCount * m + column] += z[i]
+                            bits &= bits - 1
+                        }
+                    }
+                }
+                return true
+            }
+        }
+    }
+
+    /// The Cholesky factor of P·Pᵀ, whose entries count the bits two rows share.
+    /// Pivots of an integer Gram matrix of independent rows are at least 1/n^(m-1); rounding noise
+    /// of dependent ones is far below the floor. Anything doubtful (false) goes the long way.
+    @inline(__always)
+    private static func factorRowGram(_ rows: UnsafePointer<UInt64>, _ m: Int, into l: UnsafeMutablePointer<Double>) -> Bool {
+        for i in 0..<m {
+            for j in 0...i { l[i * m + j] = Double((rows[i] & rows[j]).nonzeroBitCount) }
+        }
+        return factor(l, into: l, m, floor: choleskyPivotFloor)
     }
 
     // MARK: Jacobi eigendecomposition
