@@ -101,6 +101,47 @@ public enum Experiment {
         return Curve(label: policy.label, dailyMeans: daily)
     }
 
+    /// Several policies on one world, exactly as a `compare` job plays them (without a store).
+    ///
+    /// With `numpy`, every policy starts from `generator` and plays its runs one after another on
+    /// one stream (the notebook reseeds before each experiment); policies execute in parallel and
+    /// `generator` ends where the last policy's stream ended. With `default`, one key is drawn and
+    /// run r of every policy uses the stream (key, r): all policies × runs execute in parallel.
+    /// The curves never depend on `threads`.
+    public static func compare(
+        world: World, policies: [Policy], schedule: Schedule, generator: inout Generator,
+        oracleValue: Double, threads: Int = availableThreads
+    ) -> [Curve] {
+        precondition(!policies.isEmpty && schedule.runs >= 1 && schedule.days >= 1 && schedule.decisionsPerDay >= 1)
+        let runs = schedule.runs
+        switch generator {
+        case .numpy:
+            let start = generator
+            let played = parallelRuns(count: policies.count, threads: threads, progress: nil) { p in
+                var stream = start, daily = [[Double]]()
+                for _ in 0..<runs {
+                    var run = Run(world: world, policy: policies[p], generator: stream, oracleValue: oracleValue)
+                    daily.append(play(&run, schedule: schedule))
+                    stream = run.generator
+                }
+                return (daily: daily, end: stream)
+            }
+            generator = played[played.count - 1].end
+            return policies.indices.map { Curve(label: policies[$0].label, dailyMeans: played[$0].daily) }
+        case .fast(var master):
+            let key = master.next()
+            generator = .fast(master)
+            let daily = parallelRuns(count: policies.count * runs, threads: threads, progress: nil) { index in
+                var run = Run(world: world, policy: policies[index / runs],
+                              generator: .fast(Xoshiro256(key: key, stream: UInt64(index % runs))), oracleValue: oracleValue)
+                return play(&run, schedule: schedule)
+            }
+            return policies.indices.map { p in
+                Curve(label: policies[p].label, dailyMeans: Array(daily[(p * runs)..<((p + 1) * runs)]))
+            }
+        }
+    }
+
     /// D × (day, fit): the notebook's `run_experiment_sequence` after its reset.
     public static func play(_ run: inout Run, schedule: Schedule) -> [Double] {
         var means = [Double]()
@@ -113,11 +154,11 @@ public enum Experiment {
     }
 
     /// Runs `body` for 0..<count on up to `threads` workers; results in index order.
-    static func parallelRuns(
+    static func parallelRuns<Value>(
         count: Int, threads: Int, progress: (@Sendable (Int) -> Void)?,
-        _ body: @Sendable (Int) -> [Double]
-    ) -> [[Double]] {
-        let slots = Slots(count: count)
+        _ body: @Sendable (Int) -> Value
+    ) -> [Value] {
+        let slots = Slots<Value>(count: count)
         let workers = max(1, min(threads, count))
         let finished = Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -132,21 +173,16 @@ public enum Experiment {
 }
 
 /// Result slots written by worker threads, each index by exactly one worker.
-private final class Slots: @unchecked Sendable {
-    private var storage: UnsafeMutableBufferPointer<[Double]>
+private final class Slots<Value>: @unchecked Sendable {
+    private var storage: [Value?]
 
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: [])
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    func store(_ value: Value, at index: Int) {
+        storage.withUnsafeMutableBufferPointer { $0[index] = value }
     }
 
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-
-    func store(_ value: [Double], at index: Int) { storage[index] = value }
-    func values() -> [[Double]] { Array(storage) }
+    func values() -> [Value] { storage.map { $0! } }
 }
 
 private final class Counter: @unchecked Sendable {

@@ -61,7 +61,7 @@ public struct JobExecutor: Sendable {
         do {
             let outcome: JobOutcome
             switch job.startGenerator {
-            case .numpy: outcome = try context.executeSequentially()
+            case .numpy: outcome = try context.executeByPolicy(threads: threads)
             case .fast(var master):
                 let key = master.next()
                 outcome = try context.executeInParallel(key: key, endGenerator: .fast(master), threads: threads)
@@ -100,22 +100,37 @@ private final class Context: @unchecked Sendable {
 
     static func key(_ policy: Policy, _ ordinal: Int) -> String { "\(policy.label)#\(ordinal)" }
 
-    /// numpy: one stream, run after run, each policy from the job's start.
-    func executeSequentially() throws -> JobOutcome {
-        var curves: [Curve] = []
-        var end = job.startGenerator
-        for policy in job.policies {
-            var generator = job.startGenerator
-            var means: [[Double]] = []
-            for ordinal in 0..<job.schedule.runs {
-                guard let (daily, next) = try play(policy: policy, ordinal: ordinal, fresh: generator) else { return .stopped }
-                means.append(daily)
-                generator = next
+    /// numpy: one stream per policy, run after run, each policy from the job's start; policies are
+    /// independent, so they execute in parallel, and the experiment's generator ends where the last
+    /// policy's stream ended.
+    func executeByPolicy(threads: Int) throws -> JobOutcome {
+        let policies = job.policies, runs = job.schedule.runs
+        let gathered = Gathered<(daily: [[Double]], end: Generator)>(count: policies.count)
+        let workers = max(1, min(threads, policies.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            policies: for index in stride(from: worker, to: policies.count, by: workers) {
+                var generator = job.startGenerator
+                var means: [[Double]] = []
+                for ordinal in 0..<runs {
+                    if gathered.failed { return }
+                    do {
+                        guard let (daily, next) = try play(policy: policies[index], ordinal: ordinal, fresh: generator) else {
+                            continue policies
+                        }
+                        means.append(daily)
+                        generator = next
+                    } catch {
+                        gathered.fail(error)
+                        return
+                    }
+                }
+                gathered.store((means, generator), at: index)
             }
-            curves.append(Curve(label: policy.label, dailyMeans: means))
-            end = generator
         }
-        try store.finishJob(job, curves: curves, experimentGenerator: end)
+        if let failure = gathered.failure { throw failure }
+        guard let played = gathered.complete else { return .stopped }
+        let curves = policies.indices.map { Curve(label: policies[$0].label, dailyMeans: played[$0].daily) }
+        try store.finishJob(job, curves: curves, experimentGenerator: played[played.count - 1].end)
         return .finished(curves)
     }
 
@@ -123,7 +138,7 @@ private final class Context: @unchecked Sendable {
     func executeInParallel(key: UInt64, endGenerator: Generator, threads: Int) throws -> JobOutcome {
         let policies = job.policies, runs = job.schedule.runs
         let tasks = policies.count * runs
-        let gathered = Gathered(count: tasks)
+        let gathered = Gathered<[Double]>(count: tasks)
         let workers = max(1, min(threads, tasks))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for index in stride(from: worker, to: tasks, by: workers) {
@@ -195,18 +210,18 @@ private final class Context: @unchecked Sendable {
     }
 }
 
-/// What parallel runs hand back: each run's daily means, or the first error.
-private final class Gathered: @unchecked Sendable {
+/// What parallel work hands back: each task's result, or the first error.
+private final class Gathered<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [[Double]?]
+    private var results: [Value?]
     private var error: (any Error)?
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
 
-    func store(_ daily: [Double], at index: Int) {
+    func store(_ value: Value, at index: Int) {
         lock.lock()
         defer { lock.unlock() }
-        results[index] = daily
+        results[index] = value
     }
 
     func fail(_ error: any Error) {
@@ -223,8 +238,8 @@ private final class Gathered: @unchecked Sendable {
         return error
     }
 
-    /// Every run's means, when all runs finished.
-    var complete: [[Double]]? {
+    /// Every task's result, when all finished.
+    var complete: [Value]? {
         lock.lock()
         defer { lock.unlock() }
         let all = results.compactMap { $0 }

@@ -66,10 +66,8 @@ func engineAlone(kind: GeneratorKind, threads: Int) throws {
     let oracle = world.oracle().best
     let time = try median(7) {
         var g = generator
-        for policy in [Policy.greedy, .epsilonGreedy(0.1), .thompson(30)] {
-            _ = Experiment.runSequences(world: world, policy: policy, schedule: Schedule(), generator: &g,
-                                        oracleValue: oracle, threads: threads)
-        }
+        _ = Experiment.compare(world: world, policies: [.greedy, .epsilonGreedy(0.1), .thompson(30)], schedule: Schedule(),
+                               generator: &g, oracleValue: oracle, threads: threads)
     }
     report("2. notebook, engine alone (\(kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"))", time, decisions: 3 * 10 * 14 * 100)
 }
@@ -191,12 +189,13 @@ let workloads: [String: () throws -> Void] = [
     "1-numpy": { try wholeProduct(kind: .numpy) },
     "2-default-1": { try engineAlone(kind: .default, threads: 1) },
     "2-default-all": { try engineAlone(kind: .default, threads: Experiment.availableThreads) },
-    "2-numpy": { try engineAlone(kind: .numpy, threads: 1) },
+    "2-numpy-1": { try engineAlone(kind: .numpy, threads: 1) },
+    "2-numpy-all": { try engineAlone(kind: .numpy, threads: Experiment.availableThreads) },
     "3": scale,
     "3b": growth,
     "4": storeAlone,
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy", "3", "3b", "4"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {

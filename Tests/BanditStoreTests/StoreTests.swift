@@ -123,4 +123,37 @@ struct StoreTests {
         #expect(try store.sql("SELECT count(*) FROM run_days") == [["10"]])
         #expect(try store.sql("SELECT count(*), min(propensity), max(decision) FROM decision_log") == [["200", "1.0", "19"]])
     }
+
+    @Test("a compare job through the store plays exactly what the engine alone plays, on any number of threads",
+          arguments: GeneratorKind.allCases)
+    func jobMatchesEngine(kind: GeneratorKind) throws {
+        let policies: [Policy] = [.greedy, .epsilonGreedy(0.2), .thompson(6)]
+        let schedule = Schedule(decisionsPerDay: 30, days: 5, runs: 3)
+        var engineEnds: [Generator] = [], engineCurves: [[Curve]] = []
+        var experiment: ExperimentRecord?
+        for threads in [1, 2, 3] {
+            let store = try Store(directory: temporaryDirectory())
+            defer { store.close() }
+            let created = try makeExperiment(store, kind: kind, actions: 7)
+            experiment = created
+            let executor = JobExecutor(store: store, threads: threads)
+            let job = try executor.create(experiment: created, command: "compare", policies: policies, schedule: schedule)
+            guard case .finished(let curves) = try executor.execute(jobID: job.id) else {
+                Issue.record("the job did not finish")
+                return
+            }
+            var generator = created.generator
+            let world = try #require(created.world)
+            let alone = Experiment.compare(world: world, policies: policies, schedule: schedule, generator: &generator,
+                                           oracleValue: world.oracle().best, threads: threads)
+            #expect(alone.map { $0.mean.map(\.bitPattern) } == curves.map { $0.mean.map(\.bitPattern) }, "\(threads) threads")
+            #expect(alone.map { $0.standardError.map(\.bitPattern) } == curves.map { $0.standardError.map(\.bitPattern) })
+            // The experiment's generator moves on to the same place either way.
+            #expect(try store.experiment(id: created.id)?.generator == generator)
+            engineEnds.append(generator)
+            engineCurves.append(alone)
+        }
+        #expect(engineEnds.allSatisfy { $0 == engineEnds[0] } && engineEnds[0] != experiment?.generator)
+        #expect(engineCurves.allSatisfy { $0 == engineCurves[0] })
+    }
 }
