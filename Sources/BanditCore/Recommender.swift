@@ -146,12 +146,15 @@ public struct Recommender: Sendable {
     private mutating func greedyChoice(member m: Int, context: UInt64) -> Int {
         let d = features, k = actions
         return coefficients.withUnsafeBufferPointer { c in
-            predictions.withUnsafeMutableBufferPointer { p in
+            predictions.withUnsafeMutableBufferPointer { buffer in
+                // Each post's prediction adds the context's rows in feature order, as numpy's dot
+                // product does; pointers without overflow checks let the additions run in vectors.
+                let p = buffer.baseAddress!, member = c.baseAddress! + m * d * k
                 for a in 0..<k { p[a] = 0 }
                 var bits = context
                 while bits != 0 {
-                    let row = (m * d + bits.trailingZeroBitCount) * k
-                    for a in 0..<k { p[a] += c[row + a] }
+                    let row = member + bits.trailingZeroBitCount &* k
+                    for a in 0..<k { p[a] += row[a] }
                     bits &= bits - 1
                 }
                 var best = 0, bestValue = -Double.infinity

@@ -1,5 +1,9 @@
 // Least-squares operators of small sets of context patterns, computed once and kept.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// For worlds of at most `maximumPatterns` context patterns: the operator Pᵀ·(P·Pᵀ)⁻¹ of every
 /// linearly independent set P of at most d patterns met so far, keyed by the set's bit mask, so that
 /// a bootstrap resample covering those patterns is solved by one small product with its mean rewards
@@ -23,8 +27,8 @@ final class PatternOperators: @unchecked Sendable {  // mutated only by a recomm
         precondition(d >= 1 && 1 << (d - 1) <= Self.maximumPatterns)
         features = d
         let patterns = 1 << (d - 1)
-        slots = .allocate(capacity: 1 << patterns)
-        slots.initialize(repeating: 0, count: 1 << patterns)
+        // calloc: the table's pages stay untouched zeros until a set lands on them.
+        slots = calloc(1 << patterns, MemoryLayout<Int32>.stride)!.bindMemory(to: Int32.self, capacity: 1 << patterns)
         // Room for a d × d operator per set of at most d patterns.
         var sets = 0, binomial = 1
         for m in 1...min(d, patterns) {
@@ -36,7 +40,7 @@ final class PatternOperators: @unchecked Sendable {  // mutated only by a recomm
     }
 
     deinit {
-        slots.deallocate()
+        free(slots)
         storage.deallocate()
     }
 
