@@ -42,6 +42,8 @@ public final class Store: @unchecked Sendable {
 
     private var connection: Connection?
     private var statements: [String: Statement] = [:]
+    /// Multi-row decision inserts by their number of rows (also in `statements`).
+    private var decisionInserts: [Int: Statement] = [:]
     private let lock = NSLock()
     private var lockFile: Int32 = -1
 
@@ -66,6 +68,7 @@ public final class Store: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         statements.removeAll()
+        decisionInserts.removeAll()
         connection?.close()
         connection = nil
         releaseLock()
@@ -368,19 +371,7 @@ public final class Store: @unchecked Sendable {
         jobDaysDone: Int? = nil, jobID: Int64? = nil
     ) throws(StoreError) {
         try transaction { _ in
-            let insert = try statement("""
-                INSERT INTO decisions (run_id, day, idx, context, action, propensity, viewing_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            insert.bind(1, run.id).bind(2, summary.day)
-            for (index, decision) in decisions.enumerated() {
-                insert.bind(3, index).bind(4, Int64(bitPattern: decision.context)).bind(5, decision.action)
-                    .bind(6, decision.propensity).bind(7, decision.viewingTime)
-                guard try !insert.step() else { throw StoreError.corrupt(path: path, detail: "insert returned a row") }
-                // Keep the run and day bound: reset without clearing bindings.
-                insert.resetKeepingBindings()
-            }
-            insert.reset()
+            try insertDecisions(runID: run.id, day: summary.day, decisions)
             try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
                 .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
             try recordCheckpoint(run: run, checkpoint, world: world)
@@ -388,6 +379,40 @@ public final class Store: @unchecked Sendable {
                 try statement("UPDATE jobs SET days_done = ?, updated_at = \(Self.now) WHERE id = ?").bind(1, done).bind(2, job).run()
             }
         }
+    }
+
+    /// Rows per INSERT statement: one statement step inserts a whole block of a day's decisions.
+    static let decisionsPerStatement = 100
+
+    /// A day's decisions, `decisionsPerStatement` rows per step of a multi-row INSERT whose run and
+    /// day are the shared parameters ?1 and ?2 (callers hold the lock, inside a transaction).
+    private func insertDecisions(runID: Int64, day: Int, _ decisions: [Decision]) throws {
+        var start = 0
+        while start < decisions.count {
+            let rows = min(Self.decisionsPerStatement, decisions.count - start)
+            let insert = try decisionInsert(rows: rows)
+            insert.bind(1, runID).bind(2, day)
+            for row in 0..<rows {
+                let decision = decisions[start + row], first = Int32(3 + 5 * row)
+                insert.bind(first, start + row).bind(first + 1, Int64(bitPattern: decision.context))
+                    .bind(first + 2, decision.action).bind(first + 3, decision.propensity).bind(first + 4, decision.viewingTime)
+            }
+            guard try !insert.step() else { throw StoreError.corrupt(path: path, detail: "insert returned a row") }
+            insert.reset()
+            start += rows
+        }
+    }
+
+    private func decisionInsert(rows: Int) throws -> Statement {
+        if let cached = decisionInserts[rows] { return cached }
+        let tuples = (0..<rows).map { row in
+            let first = 3 + 5 * row
+            return "(?1, ?2, ?\(first), ?\(first + 1), ?\(first + 2), ?\(first + 3), ?\(first + 4))"
+        }
+        let insert = try statement("INSERT INTO decisions (run_id, day, idx, context, action, propensity, viewing_time) VALUES "
+                                   + tuples.joined(separator: ", "))
+        decisionInserts[rows] = insert
+        return insert
     }
 
     /// A checkpoint on its own (after a `fit` of the live run), with the run's progress.

@@ -204,7 +204,8 @@ struct DaemonTests {
         let directory = temporaryDirectory(), state = directory + "/state", reference = directory + "/reference"
         defer { stopDaemon(state) }
         let setup = "new a rng numpy seed 5; world; policy eps 0.1"
-        #expect(try bandit(["--no-daemon", "--state-dir", reference, "-c", "\(setup); runs 60 days 14"], in: directory).status == 0)
+        // 2,100 days: long enough that SIGTERM lands mid-job however fast the program is.
+        #expect(try bandit(["--no-daemon", "--state-dir", reference, "-c", "\(setup); runs 150 days 14"], in: directory).status == 0)
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: try builtExecutable("banditd"))
@@ -213,7 +214,7 @@ struct DaemonTests {
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         for _ in 0..<500 where daemonPID(state) == nil { usleep(10_000) }
-        #expect(try bandit(["--state-dir", state, "-c", "\(setup); runs 60 days 14 &"], in: directory).status == 0)
+        #expect(try bandit(["--state-dir", state, "-c", "\(setup); runs 150 days 14 &"], in: directory).status == 0)
         for _ in 0..<3000 where daysDone(state) < 100 { usleep(5_000) }
         daemon.terminate()
         daemon.waitUntilExit()
@@ -223,7 +224,7 @@ struct DaemonTests {
         let store = try Store(directory: state)
         let job = try #require(try store.job(id: 1))
         store.close()
-        #expect(job.state == .interrupted && job.daysDone >= 100 && job.daysDone < 840)
+        #expect(job.state == .interrupted && job.daysDone >= 100 && job.daysDone < 2100)
         let run = try bandit(["--state-dir", state, "-c", "use a; wait 1"], in: directory)
         #expect(run.stdout.contains("job 1 finished"), "\(run.stdout) \(run.stderr)")
         stopDaemon(state)

@@ -44,15 +44,18 @@ struct StoreTests {
         let world = try #require(experiment.world)
         let oracle = world.oracle().best
         var reference = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
+        // 237 a day: the store inserts a day's decisions in blocks of 100, so blocks of 100, 100 and 37.
+        var logged: [[Decision]] = []
         for _ in 0..<6 {
-            reference.playDay(decisions: 40)
+            reference.playDay(decisions: 237)
+            logged.append(reference.lastDay)
             reference.fit()
         }
         var run = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
         let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: policy, ordinal: 0, status: .live,
                                         checkpoint: run.checkpoint, world: world)
         for day in 0..<6 {
-            let summary = run.playDay(decisions: 40)
+            let summary = run.playDay(decisions: 237)
             run.fit()
             try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world)
             if day == 2 || day == 4 {
@@ -65,7 +68,8 @@ struct StoreTests {
         #expect(run.days.map(\.meanViewingTime.bitPattern) == reference.days.map(\.meanViewingTime.bitPattern))
         #expect(run.recommender.coefficients.map(\.bitPattern) == reference.recommender.coefficients.map(\.bitPattern))
         #expect(run.generator == reference.generator)
-        #expect(try store.recentDecisions(runID: record.id, limit: 40).map(\.decision) == reference.lastDay)
+        #expect(try store.recentDecisions(runID: record.id, limit: 237).map(\.decision) == reference.lastDay)
+        #expect(try store.loadRun(id: record.id, world: world).history == logged)
     }
 
     @Test("retention: a live run keeps every checkpoint, a finished or job run only its latest")
