@@ -84,7 +84,8 @@ private final class Context: @unchecked Sendable {
     let progress: (@Sendable (Int, Int) -> Void)?
     private var existing: [String: RunRecord] = [:]
     private let lock = NSLock()
-    private var daysDone: Int
+    /// Where runs hand over their days (created per execution: its thread ends with `finish`).
+    private let commits: CommitQueue
 
     init(store: Store, job: JobRecord, world: World, oracle: Double, existing: [RunRecord],
          shouldStop: @escaping @Sendable () -> Bool, progress: (@Sendable (Int, Int) -> Void)?) {
@@ -95,7 +96,8 @@ private final class Context: @unchecked Sendable {
         self.shouldStop = shouldStop
         self.progress = progress
         for run in existing { self.existing[Self.key(run.policy, run.ordinal)] = run }
-        daysDone = existing.reduce(0) { $0 + $1.daysPlayed }
+        commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: existing.reduce(0) { $0 + $1.daysPlayed },
+                              daysTotal: job.daysTotal, progress: progress, capacity: 4)
     }
 
     static func key(_ policy: Policy, _ ordinal: Int) -> String { "\(policy.label)#\(ordinal)" }
@@ -127,6 +129,7 @@ private final class Context: @unchecked Sendable {
                 gathered.store((means, generator), at: index)
             }
         }
+        try commits.finish()
         if let failure = gathered.failure { throw failure }
         guard let played = gathered.complete else { return .stopped }
         let curves = policies.indices.map { Curve(label: policies[$0].label, dailyMeans: played[$0].daily) }
@@ -154,6 +157,7 @@ private final class Context: @unchecked Sendable {
                 }
             }
         }
+        try commits.finish()
         if let failure = gathered.failure { throw failure }
         guard let daily = gathered.complete else { return .stopped }
         let curves = policies.indices.map { p in
@@ -187,12 +191,9 @@ private final class Context: @unchecked Sendable {
             if shouldStop() { return nil }
             let summary = run.playDay(decisions: schedule.decisionsPerDay)
             run.fit()
-            let done = countDay()
-            try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint,
-                                world: world, jobDaysDone: done)
-            progress?(done, job.daysTotal)
+            try commits.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint)
         }
-        try store.endRun(record)
+        try commits.endRun(record)
         return (run.days.map(\.meanViewingTime), run.generator)
     }
 
@@ -200,13 +201,6 @@ private final class Context: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return existing[Self.key(policy, ordinal)]
-    }
-
-    private func countDay() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        daysDone += 1
-        return daysDone
     }
 }
 
