@@ -33,6 +33,8 @@ public struct Recommender: Sendable {
     private var choiceTable: [Int32]
     private var predictions: [Double]
     private var resampleCounts: [Int32]
+    /// One resample's draws, when the generator makes them faster in bulk.
+    private var resampleDraws: [Int32] = []
     private var groupedContexts: [UInt64] = []
     private var groupedRewards: [Double] = []
     private var ensembleScratch: [Double] = []
@@ -254,6 +256,7 @@ public struct Recommender: Sendable {
         let meansAt = 2 * patterns, gramAt = meansAt + d, momentAt = gramAt + d * d
         if ensembleScratch.count < momentAt + d { ensembleScratch = [Double](repeating: 0, count: momentAt + d) }
         if presentPatterns.count < d { presentPatterns = [UInt64](repeating: 0, count: d) }
+        if resampleDraws.count < max(largest, 1) { resampleDraws = [Int32](repeating: 0, count: max(largest, 2 * resampleDraws.count, 1)) }
         if !byPattern && resampleCounts.count < largest {
             resampleCounts = [Int32](repeating: 0, count: max(largest, 2 * resampleCounts.count))
         }
@@ -272,8 +275,9 @@ public struct Recommender: Sendable {
               ensembleScratch.withUnsafeMutableBufferPointer { scratch in
                 presentPatterns.withUnsafeMutableBufferPointer { present in
                   resampleCounts.withUnsafeMutableBufferPointer { times in
+                   resampleDraws.withUnsafeMutableBufferPointer { drawBuffer in
             let weights = scratch.baseAddress!, rewards = weights + patterns, means = weights + meansAt
-            let gram = weights + gramAt, moment = weights + momentAt
+            let gram = weights + gramAt, moment = weights + momentAt, draws = drawBuffer.baseAddress!
             for m in 0..<members {
                 for a in 0..<k {
                     let target = cBuffer.baseAddress! + m * d * k + a
@@ -290,11 +294,21 @@ public struct Recommender: Sendable {
                             weights[p] = 0
                             rewards[p] = 0
                         }
-                        for _ in 0..<n {
-                            let i = rng.nextInt(below: n)
-                            let p = Int(x[i] >> 1)
-                            weights[p] += 1
-                            rewards[p] += y[i]
+                        if R.drawsFasterInBulk {
+                            rng.fillInts(below: n, count: n, into: draws)
+                            for t in 0..<n {
+                                let i = Int(draws[t])
+                                let p = Int(x[i] >> 1)
+                                weights[p] += 1
+                                rewards[p] += y[i]
+                            }
+                        } else {
+                            for _ in 0..<n {
+                                let i = rng.nextInt(below: n)
+                                let p = Int(x[i] >> 1)
+                                weights[p] += 1
+                                rewards[p] += y[i]
+                            }
                         }
                         var distinct = 0, mask = 0
                         for p in 0..<patterns where weights[p] != 0 {
@@ -325,7 +339,8 @@ public struct Recommender: Sendable {
                         }
                     } else {
                         for i in 0..<n { times[i] = 0 }
-                        for _ in 0..<n { times[rng.nextInt(below: n)] += 1 }
+                        rng.fillInts(below: n, count: n, into: draws)
+                        for t in 0..<n { times[Int(draws[t])] += 1 }
                         for i in 0..<n where times[i] != 0 {
                             let weight = Double(times[i])
                             Self.accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
@@ -335,6 +350,7 @@ public struct Recommender: Sendable {
                     solver.solve(gram, moment, into: target, stride: k)
                 }
             }
+                   }
                   }
                 }
               }

@@ -16,6 +16,11 @@ public protocol RandomSource: Sendable {
     mutating func nextNormal() -> Double
     /// An integer uniform on 0..<bound (`randint(0, bound)`); bound ≥ 1.
     mutating func nextInt(below bound: Int) -> Int
+    /// True when `fillInts` is faster than as many `nextInt` calls.
+    static var drawsFasterInBulk: Bool { get }
+    /// `count` draws of `nextInt(below: bound)` in order, as `randint(0, bound, size=count)` (bound
+    /// ≤ Int32.max): the same values, and the same state afterwards, as drawing them one by one.
+    mutating func fillInts(below bound: Int, count: Int, into buffer: UnsafeMutablePointer<Int32>)
     /// A user's context as a bit mask: bit 0 (the constant feature) set, bits 1..<features uniform.
     mutating func nextContext(features: Int) -> UInt64
 }

@@ -77,6 +77,13 @@ public struct Xoshiro256: RandomSource, Equatable {
         return Int(product.high)
     }
 
+    public static let drawsFasterInBulk = false
+
+    public mutating func fillInts(below bound: Int, count: Int, into buffer: UnsafeMutablePointer<Int32>) {
+        precondition(bound >= 1 && bound <= Int(Int32.max), "bound out of range")
+        for i in 0..<count { buffer[i] = Int32(truncatingIfNeeded: nextInt(below: bound)) }
+    }
+
     /// One draw supplies all the random bits of a context (up to 64 features).
     @inline(__always)
     public mutating func nextContext(features: Int) -> UInt64 {
