@@ -112,6 +112,17 @@ func growth() throws {
             report("3b. one fit after 14 days of \(perDay)/day: \(policy.label)", fit)
         }
     }
+    // The notebook's three experiments, whole, at 1×, 10× and 100× its decisions a day.
+    let oracle = world.oracle().best
+    for perDay in [100, 1_000, 10_000] {
+        let schedule = Schedule(decisionsPerDay: perDay, days: 14, runs: 10)
+        let time = try median(3) {
+            var g = generator
+            _ = Experiment.compare(world: world, policies: [.greedy, .epsilonGreedy(0.1), .thompson(30)],
+                                   schedule: schedule, generator: &g, oracleValue: oracle)
+        }
+        report("3b. notebook compare, engine, all threads, \(perDay)/day", time, decisions: 3 * 10 * 14 * perDay)
+    }
 }
 
 /// 4. The store alone: decision rows per second in daily transactions, checkpoint writes per second.
