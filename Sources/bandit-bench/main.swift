@@ -178,18 +178,27 @@ func storeAlone() throws {
 
 /// The notebook's own code with python3 and numpy, timed as a whole (workload 1's computation).
 func reference(_ path: String) -> Double? {
+    // Its output is not ours to print; what it says on stderr is shown if it fails.
+    let log = NSTemporaryDirectory() + "bandit-bench-reference-\(getpid()).log"
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: log) }
     let started = clock.now
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", path]
     process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle(forWritingAtPath: log)
     do {
         try process.run()
     } catch {
         return nil
     }
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
+    guard process.terminationStatus == 0 else {
+        let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        print(said.split(separator: "\n").suffix(5).map { "   python3: \($0)" }.joined(separator: "\n"))
+        return nil
+    }
     return seconds(clock.now - started)
 }
 
