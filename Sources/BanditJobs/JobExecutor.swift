@@ -13,11 +13,12 @@ public enum JobOutcome: Sendable, Equatable {
 }
 
 /// Executes jobs: creates or continues each run, plays its days, and commits every day with its
-/// decisions and the checkpoint after its fit, so that a crash loses at most the day in progress.
+/// decisions and the checkpoint after its fit (through a `CommitQueue`, on a writer thread), so that a
+/// crash loses only days not yet committed, which resumption plays again.
 ///
 /// Which generator each run starts from is fixed by the job, never by timing: with `numpy`, every
 /// policy starts from the job's start generator and each run continues the previous run's stream
-/// (the notebook's `run_sequences`); with `default`, one key is drawn from the start generator and
+/// (the notebook's `run_sequences`), policies in parallel; with `default`, one key is drawn from the start generator and
 /// run r of every policy uses the stream (key, r), so runs execute in parallel. A continued job
 /// therefore ends bit for bit where an uninterrupted one would.
 public struct JobExecutor: Sendable {
