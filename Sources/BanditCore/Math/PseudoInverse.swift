@@ -223,22 +223,16 @@ public struct PseudoInverseSolver: Sendable {
         into solution: UnsafeMutablePointer<Double>, stride: Int = 1
     ) -> Bool {
         let n = size
-        guard m >= 1 && m <= n else { return false }
-        return matrix.withUnsafeMutableBufferPointer { lBuffer in
-            work.withUnsafeMutableBufferPointer { zBuffer in
-                let l = lBuffer.baseAddress!, z = zBuffer.baseAddress!
-                guard Self.factorRowGram(rows, m, into: l) else { return false }
-                for i in 0..<m { z[i] = means[i] }
-                Self.substitute(l, m, z)
-                for j in 0..<n { solution[j * stride] = 0 }
-                for i in 0..<m {
-                    var bits = rows[i]
-                    while bits != 0 {
-                        solution[bits.trailingZeroBitCount * stride] += z[i]
-                        bits &= bits - 1
-                    }
+        return withRowGramFactor(rows, m) { l, z in
+            for i in 0..<m { z[i] = means[i] }
+            Self.substitute(l, m, z)
+            for j in 0..<n { solution[j * stride] = 0 }
+            for i in 0..<m {
+                var bits = rows[i]
+                while bits != 0 {
+                    solution[bits.trailingZeroBitCount * stride] += z[i]
+                    bits &= bits - 1
                 }
-                return true
             }
         }
     }
@@ -250,23 +244,35 @@ public struct PseudoInverseSolver: Sendable {
         _ rows: UnsafePointer<UInt64>, count m: Int, into op: UnsafeMutablePointer<Double>
     ) -> Bool {
         let n = size
-        guard m >= 1 && m <= n else { return false }
-        return matrix.withUnsafeMutableBufferPointer { lBuffer in
-            work.withUnsafeMutableBufferPointer { zBuffer in
-                let l = lBuffer.baseAddress!, z = zBuffer.baseAddress!
-                guard Self.factorRowGram(rows, m, into: l) else { return false }
-                for i in 0..<(n * m) { op[i] = 0 }
-                for column in 0..<m {
-                    for i in 0..<m { z[i] = i == column ? 1 : 0 }
-                    Self.substitute(l, m, z)
-                    for i in 0..<m {
-                        var bits = rows[i]
-                        while bits != 0 {
-                            op[bits.trailingZeroBitCount * m + column] += z[i]
-                            bits &= bits - 1
-                        }
+        return withRowGramFactor(rows, m) { l, z in
+            for i in 0..<(n * m) { op[i] = 0 }
+            for column in 0..<m {
+                for i in 0..<m { z[i] = i == column ? 1 : 0 }
+                Self.substitute(l, m, z)
+                for i in 0..<m {
+                    var bits = rows[i]
+                    while bits != 0 {
+                        op[bits.trailingZeroBitCount * m + column] += z[i]
+                        bits &= bits - 1
                     }
                 }
+            }
+        }
+    }
+
+    /// Runs `body` with the Cholesky factor of P·Pᵀ for m ≤ `size` rows and a scratch vector of m;
+    /// false, without running it, when the rows may be dependent.
+    @inline(__always)
+    private mutating func withRowGramFactor(
+        _ rows: UnsafePointer<UInt64>, _ m: Int,
+        _ body: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) -> Bool {
+        guard m >= 1 && m <= size else { return false }
+        return matrix.withUnsafeMutableBufferPointer { lBuffer in
+            work.withUnsafeMutableBufferPointer { zBuffer in
+                let l = lBuffer.baseAddress!
+                guard Self.factorRowGram(rows, m, into: l) else { return false }
+                body(l, zBuffer.baseAddress!)
                 return true
             }
         }
