@@ -32,7 +32,9 @@ public struct NumpyRandom: RandomSource, Equatable {
 
     public static func == (a: NumpyRandom, b: NumpyRandom) -> Bool {
         guard a.position == b.position, a.gauss?.bitPattern == b.gauss?.bitPattern else { return false }
-        for i in 0..<n where a.key[i] != b.key[i] { return false }
+        // Through spans: subscripting an InlineArray held in a value may copy all of it per access.
+        let x = a.key.span, y = b.key.span
+        for i in 0..<n where x[i] != y[i] { return false }
         return true
     }
 
@@ -161,6 +163,7 @@ public struct NumpyRandom: RandomSource, Equatable {
 
     public var state: GeneratorState {
         var words = [UInt64](repeating: 0, count: Self.n + 1)
+        let key = key.span
         for i in 0..<Self.n { words[i] = UInt64(key[i]) }
         words[Self.n] = UInt64(position)
         return GeneratorState(kind: .numpy, words: words, cachedNormal: gauss)
