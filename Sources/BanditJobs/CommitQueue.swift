@@ -25,6 +25,11 @@ final class CommitQueue: @unchecked Sendable {
     private let capacity: Int
     private let condition = NSCondition()
     private var pending: [Work] = []
+    /// Threads waiting, so that each side is woken only when the other may go on: the writer when
+    /// work arrives, runs when the queue has drained to half (a wake-up per day would cost a pair of
+    /// context switches per day).
+    private var writerWaiting = false
+    private var runsWaiting = 0
     private var closed = false
     private var finished = false
     private var failure: (any Error)?
@@ -61,23 +66,29 @@ final class CommitQueue: @unchecked Sendable {
         defer { condition.unlock() }
         closed = true
         condition.broadcast()
+        runsWaiting += 1
         while !finished { condition.wait() }
+        runsWaiting -= 1
         if let failure { throw failure }
     }
 
     private func enqueue(_ work: Work) throws {
         condition.lock()
         defer { condition.unlock() }
+        runsWaiting += 1
         while pending.count >= capacity && failure == nil { condition.wait() }
+        runsWaiting -= 1
         if let failure { throw failure }
         pending.append(work)
-        condition.broadcast()
+        if writerWaiting { condition.broadcast() }
     }
 
     private func drain() {
         while true {
             condition.lock()
+            writerWaiting = true
             while pending.isEmpty && !closed { condition.wait() }
+            writerWaiting = false
             if pending.isEmpty {
                 finished = true
                 condition.broadcast()
@@ -87,6 +98,7 @@ final class CommitQueue: @unchecked Sendable {
             let work = pending.removeFirst()
             if case .day = work { daysDone += 1 }
             let done = daysDone
+            if runsWaiting > 0 && pending.count <= capacity / 2 { condition.broadcast() }
             condition.unlock()
             do {
                 switch work {
@@ -106,9 +118,6 @@ final class CommitQueue: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            condition.lock()
-            condition.broadcast()
-            condition.unlock()
         }
     }
 }

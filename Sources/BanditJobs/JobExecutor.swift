@@ -98,7 +98,7 @@ private final class Context: @unchecked Sendable {
         self.progress = progress
         for run in existing { self.existing[Self.key(run.policy, run.ordinal)] = run }
         commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: existing.reduce(0) { $0 + $1.daysPlayed },
-                              daysTotal: job.daysTotal, progress: progress, capacity: 4)
+                              daysTotal: job.daysTotal, progress: progress, capacity: 8)
     }
 
     static func key(_ policy: Policy, _ ordinal: Int) -> String { "\(policy.label)#\(ordinal)" }
