@@ -186,9 +186,20 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Like `locked`, inside one transaction.
+    /// Like `locked`, inside one transaction: committed when `body` returns, rolled back when it
+    /// throws. BEGIN and COMMIT are cached statements like the rest (a day commits hundreds a second).
     private func transaction<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
-        try locked { connection in try connection.transaction { try body(connection) } }
+        try locked { connection in
+            try statement("BEGIN IMMEDIATE").run()
+            do {
+                let value = try body(connection)
+                try statement("COMMIT").run()
+                return value
+            } catch {
+                try? statement("ROLLBACK").run()
+                throw error
+            }
+        }
     }
 
     /// A cached prepared statement (callers hold the lock).
