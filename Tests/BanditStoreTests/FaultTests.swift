@@ -2,6 +2,7 @@
 
 @testable import BanditStore
 import BanditCore
+import BanditJobs
 import Foundation
 import BanditTestSupport
 import Testing
@@ -142,5 +143,49 @@ struct FaultTests {
         #expect(try store.experiment(named: "e") != nil)
         try store.saveResult(experimentID: experiment.id, curve: Curve(label: "greedy", dailyMeans: [[1, 2]]), schedule: Schedule())
         #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test("disk full during a job: its writer's error stops the runs, and the job resumes to the same curves",
+          arguments: GeneratorKind.allCases)
+    func diskFullDuringJob(kind: GeneratorKind) throws {
+        let policies: [Policy] = [.greedy, .thompson(5)]
+        let schedule = Schedule(decisionsPerDay: 150, days: 12, runs: 4)
+        // The uninterrupted job, in a store with room.
+        let reference = try Store(directory: temporaryDirectory())
+        let referenceExperiment = try makeExperiment(reference, kind: kind, actions: 20)
+        let referenceJob = try JobExecutor(store: reference).create(experiment: referenceExperiment, command: "compare",
+                                                                     policies: policies, schedule: schedule)
+        guard case .finished(let expected) = try JobExecutor(store: reference).execute(jobID: referenceJob.id) else {
+            Issue.record("the reference job did not finish")
+            return
+        }
+        reference.close()
+
+        let directory = temporaryDirectory()
+        var store = try Store(directory: directory)
+        let experiment = try makeExperiment(store, kind: kind, actions: 20)
+        let job = try JobExecutor(store: store).create(experiment: experiment, command: "compare", policies: policies,
+                                                       schedule: schedule)
+        let pages = Int(try #require(try store.sql("PRAGMA page_count").first?.first.flatMap { Int($0) }))
+        store.close()
+        store = try Store(directory: directory, options: StoreOptions(maximumPages: pages + 60))
+        #expect(throws: StoreError.full(path: store.path)) { _ = try JobExecutor(store: store).execute(jobID: job.id) }
+        let stopped = try #require(try store.job(id: job.id))
+        #expect(stopped.state == .interrupted && stopped.message?.isEmpty == false)
+        // Whole days only: every day row has its decisions, and the store still answers.
+        let days = try store.sql("SELECT count(*) FROM days")[0][0], rows = try store.sql("SELECT count(*) FROM decisions")[0][0]
+        #expect(Int(days)! > 0 && Int(days)! < policies.count * schedule.runs * schedule.days)
+        #expect(Int(rows)! == Int(days)! * schedule.decisionsPerDay)
+        #expect(try store.integrityCheck() == "ok")
+        store.close()
+        // With room again, the job continues from its committed days to the uninterrupted curves.
+        store = try Store(directory: directory)
+        defer { store.close() }
+        guard case .finished(let curves) = try JobExecutor(store: store).execute(jobID: job.id) else {
+            Issue.record("the resumed job did not finish")
+            return
+        }
+        #expect(curves.map { $0.mean.map(\.bitPattern) } == expected.map { $0.mean.map(\.bitPattern) })
+        #expect(curves.map { $0.standardError.map(\.bitPattern) } == expected.map { $0.standardError.map(\.bitPattern) })
     }
 }
