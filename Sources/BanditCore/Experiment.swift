@@ -73,32 +73,12 @@ public enum Experiment {
     /// With the `numpy` generator the runs share one stream, one after another, as in the notebook.
     /// With `default` one word is drawn from the experiment's generator as a key, run r uses the
     /// stream (key, r), and runs execute on up to `threads` threads; the curve does not depend on it.
-    /// `progress` is called (from any thread) with the number of runs finished.
     public static func runSequences(
         world: World, policy: Policy, schedule: Schedule, generator: inout Generator,
-        oracleValue: Double, threads: Int = availableThreads,
-        progress: (@Sendable (Int) -> Void)? = nil
+        oracleValue: Double, threads: Int = availableThreads
     ) -> Curve {
-        precondition(schedule.runs >= 1 && schedule.days >= 1 && schedule.decisionsPerDay >= 1)
-        var daily = [[Double]]()
-        switch generator {
-        case .numpy:
-            for r in 0..<schedule.runs {
-                var run = Run(world: world, policy: policy, generator: generator, oracleValue: oracleValue)
-                daily.append(play(&run, schedule: schedule))
-                generator = run.generator
-                progress?(r + 1)
-            }
-        case .fast(var master):
-            let key = master.next()
-            generator = .fast(master)
-            daily = parallelRuns(count: schedule.runs, threads: threads, progress: progress) { r in
-                var run = Run(world: world, policy: policy, generator: .fast(Xoshiro256(key: key, stream: UInt64(r))),
-                              oracleValue: oracleValue)
-                return play(&run, schedule: schedule)
-            }
-        }
-        return Curve(label: policy.label, dailyMeans: daily)
+        compare(world: world, policies: [policy], schedule: schedule, generator: &generator,
+                oracleValue: oracleValue, threads: threads)[0]
     }
 
     /// Several policies on one world, exactly as a `compare` job plays them (without a store).
@@ -117,7 +97,7 @@ public enum Experiment {
         switch generator {
         case .numpy:
             let start = generator
-            let played = parallelRuns(count: policies.count, threads: threads, progress: nil) { p in
+            let played = parallelRuns(count: policies.count, threads: threads) { p in
                 var stream = start, daily = [[Double]]()
                 for _ in 0..<runs {
                     var run = Run(world: world, policy: policies[p], generator: stream, oracleValue: oracleValue)
@@ -131,7 +111,7 @@ public enum Experiment {
         case .fast(var master):
             let key = master.next()
             generator = .fast(master)
-            let daily = parallelRuns(count: policies.count * runs, threads: threads, progress: nil) { index in
+            let daily = parallelRuns(count: policies.count * runs, threads: threads) { index in
                 var run = Run(world: world, policy: policies[index / runs],
                               generator: .fast(Xoshiro256(key: key, stream: UInt64(index % runs))), oracleValue: oracleValue)
                 return play(&run, schedule: schedule)
@@ -154,45 +134,33 @@ public enum Experiment {
     }
 
     /// Runs `body` for 0..<count on up to `threads` workers; results in index order.
-    static func parallelRuns<Value>(
-        count: Int, threads: Int, progress: (@Sendable (Int) -> Void)?,
-        _ body: @Sendable (Int) -> Value
-    ) -> [Value] {
+    static func parallelRuns<Value>(count: Int, threads: Int, _ body: @Sendable (Int) -> Value) -> [Value] {
         let slots = Slots<Value>(count: count)
         let workers = max(1, min(threads, count))
-        let finished = Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: count, by: workers) {
-                slots.store(body(index), at: index)
-                let done = finished.increment()
-                progress?(done)
-            }
+            for index in stride(from: worker, to: count, by: workers) { slots.store(body(index), at: index) }
         }
         return slots.values()
     }
 }
 
-/// Result slots written by worker threads, each index by exactly one worker.
+/// Result slots written by worker threads, each index by exactly one worker (so no two threads
+/// touch the same memory), read once all workers are done.
 private final class Slots<Value>: @unchecked Sendable {
-    private var storage: [Value?]
+    private let storage: UnsafeMutablePointer<Value?>
+    private let count: Int
 
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-    func store(_ value: Value, at index: Int) {
-        storage.withUnsafeMutableBufferPointer { $0[index] = value }
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil, count: count)
     }
 
-    func values() -> [Value] { storage.map { $0! } }
-}
-
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
     }
+
+    func store(_ value: Value, at index: Int) { storage[index] = value }
+    func values() -> [Value] { (0..<count).map { storage[$0]! } }
 }

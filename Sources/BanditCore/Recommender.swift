@@ -227,15 +227,58 @@ public struct Recommender: Sendable {
 
     /// Every member's coefficients from its own bootstrap resample of each post's decisions: for
     /// member m, then post a (the notebook's order of draws), `randint(0, n, size=n)` over the post's n
-    /// decisions in logged order, then least squares on the resample.
-    ///
-    /// With few features the draws are tallied by context pattern. When a resample covers at most d
-    /// distinct patterns and they are linearly independent (few draws: the usual case for a post
-    /// rarely shown), the coefficients come from the patterns' mean rewards (`solveIndependentRows`)
-    /// and the rank-deficient XᵀX, which would need the solver's slow path, is never formed.
+    /// decisions in logged order, then least squares on the resample (`solveResample`).
     private mutating func fitEnsemble<R: RandomSource>(using rng: inout R) {
-        let d = features, k = actions, total = logActions.count
-        // The log grouped by post, in logged order within each group.
+        let d = features, k = actions
+        let start = groupLogByPost()
+        let patterns = d - 1 <= Self.patternFeatures ? 1 << (d - 1) : 0
+        let largest = max(counts.max() ?? 0, 1)
+        let scratchSize = ResampleBuffers.scratchSize(features: d, patterns: patterns)
+        if ensembleScratch.count < scratchSize { ensembleScratch = [Double](repeating: 0, count: scratchSize) }
+        if presentPatterns.count < d { presentPatterns = [UInt64](repeating: 0, count: d) }
+        if resampleDraws.count < largest { resampleDraws = [Int32](repeating: 0, count: max(largest, 2 * resampleDraws.count)) }
+        if patterns == 0 && resampleCounts.count < largest {
+            resampleCounts = [Int32](repeating: 0, count: max(largest, 2 * resampleCounts.count))
+        }
+        if patterns > 0 && patterns <= PatternOperators.maximumPatterns {
+            if patternOperators == nil {
+                patternOperators = PatternOperators(features: d)
+            } else if !isKnownUniquelyReferenced(&patternOperators!) {
+                patternOperators = patternOperators!.copy()
+            }
+        }
+        let operators = patternOperators
+        // One scope for every buffer: the loop below runs B·K times per fit.
+        coefficients.withUnsafeMutableBufferPointer { c in
+          groupedContexts.withUnsafeBufferPointer { x in
+            groupedRewards.withUnsafeBufferPointer { y in
+              ensembleScratch.withUnsafeMutableBufferPointer { scratch in
+                presentPatterns.withUnsafeMutableBufferPointer { present in
+                  resampleCounts.withUnsafeMutableBufferPointer { times in
+                    resampleDraws.withUnsafeMutableBufferPointer { draws in
+                        let buffers = ResampleBuffers(features: d, patterns: patterns, scratch: scratch.baseAddress!,
+                                                      present: present.baseAddress!, times: times.baseAddress,
+                                                      draws: draws.baseAddress!)
+                        for m in 0..<members {
+                            for a in 0..<k {
+                                Self.solveResample(x: x.baseAddress! + start[a], y: y.baseAddress! + start[a], count: counts[a],
+                                                   into: c.baseAddress! + m * d * k + a, stride: k,
+                                                   buffers, operators, solver: &solver, rng: &rng)
+                            }
+                        }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+    }
+
+    /// Groups the log by post, in logged order within each group (bootstrap index i is the post's
+    /// i-th decision), into `groupedContexts` and `groupedRewards`; returns where each post starts.
+    private mutating func groupLogByPost() -> [Int] {
+        let k = actions, total = logActions.count
         var start = [Int](repeating: 0, count: k + 1)
         for a in 0..<k { start[a + 1] = start[a] + counts[a] }
         var fill = start
@@ -249,114 +292,95 @@ public struct Recommender: Sendable {
             groupedRewards[fill[a]] = logRewards[i]
             fill[a] += 1
         }
-        let byPattern = d - 1 <= Self.patternFeatures
-        let patterns = byPattern ? 1 << (d - 1) : 0
-        let largest = counts.max() ?? 0
-        // Scratch: pattern tallies (weights, rewards), mean rewards of the distinct patterns, XᵀX, Xᵀy.
-        let meansAt = 2 * patterns, gramAt = meansAt + d, momentAt = gramAt + d * d
-        if ensembleScratch.count < momentAt + d { ensembleScratch = [Double](repeating: 0, count: momentAt + d) }
-        if presentPatterns.count < d { presentPatterns = [UInt64](repeating: 0, count: d) }
-        if resampleDraws.count < max(largest, 1) { resampleDraws = [Int32](repeating: 0, count: max(largest, 2 * resampleDraws.count, 1)) }
-        if !byPattern && resampleCounts.count < largest {
-            resampleCounts = [Int32](repeating: 0, count: max(largest, 2 * resampleCounts.count))
+        return start
+    }
+
+    /// One member's coefficients for one post: `randint(0, n, size=n)` over its n logged decisions
+    /// (contexts `x`, rewards `y`), then least squares on that resample, written at `target` with
+    /// stride k (zeros for a post never shown).
+    ///
+    /// With few features the draws are tallied by context pattern, each draw costing two additions.
+    /// When the resample covers at most d linearly independent patterns (few draws: the usual case for
+    /// a post rarely shown), the solution is the patterns' operator Pᵀ(PPᵀ)⁻¹ applied to their mean
+    /// rewards, and the rank-deficient XᵀX, which would need the solver's slow path, is never formed.
+    @inline(__always)
+    private static func solveResample<R: RandomSource>(
+        x: UnsafePointer<UInt64>, y: UnsafePointer<Double>, count n: Int,
+        into target: UnsafeMutablePointer<Double>, stride k: Int,
+        _ b: ResampleBuffers, _ operators: PatternOperators?,
+        solver: inout PseudoInverseSolver, rng: inout R
+    ) {
+        let d = b.features
+        guard n > 0 else {
+            for j in 0..<d { target[j * k] = 0 }
+            return
         }
-        if patterns <= PatternOperators.maximumPatterns && patterns > 0 {
-            if patternOperators == nil {
-                patternOperators = PatternOperators(features: d)
-            } else if !isKnownUniquelyReferenced(&patternOperators!) {
-                patternOperators = patternOperators!.copy()
+        for i in 0..<(d * d) { b.gram[i] = 0 }
+        for i in 0..<d { b.moment[i] = 0 }
+        guard b.patterns > 0 else {
+            // Many features: count how often each decision was drawn.
+            let times = b.times!
+            for i in 0..<n { times[i] = 0 }
+            rng.fillInts(below: n, count: n, into: b.draws)
+            for t in 0..<n { times[Int(b.draws[t])] += 1 }
+            for i in 0..<n where times[i] != 0 {
+                let weight = Double(times[i])
+                accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
+                           gram: b.gram, moment: b.moment)
+            }
+            solver.solve(b.gram, b.moment, into: target, stride: k)
+            return
+        }
+        let weights = b.weights, rewards = b.rewards
+        for p in 0..<b.patterns {
+            weights[p] = 0
+            rewards[p] = 0
+        }
+        if R.drawsFasterInBulk {
+            rng.fillInts(below: n, count: n, into: b.draws)
+            for t in 0..<n {
+                let i = Int(b.draws[t])
+                let p = Int(x[i] >> 1)
+                weights[p] += 1
+                rewards[p] += y[i]
+            }
+        } else {
+            for _ in 0..<n {
+                let i = rng.nextInt(below: n)
+                let p = Int(x[i] >> 1)
+                weights[p] += 1
+                rewards[p] += y[i]
             }
         }
-        let operators = patternOperators
-        // One scope for every buffer: the loop below runs B·K times per fit.
-        coefficients.withUnsafeMutableBufferPointer { cBuffer in
-          groupedContexts.withUnsafeBufferPointer { xBuffer in
-            groupedRewards.withUnsafeBufferPointer { yBuffer in
-              ensembleScratch.withUnsafeMutableBufferPointer { scratch in
-                presentPatterns.withUnsafeMutableBufferPointer { present in
-                  resampleCounts.withUnsafeMutableBufferPointer { times in
-                   resampleDraws.withUnsafeMutableBufferPointer { drawBuffer in
-            let weights = scratch.baseAddress!, rewards = weights + patterns, means = weights + meansAt
-            let gram = weights + gramAt, moment = weights + momentAt, draws = drawBuffer.baseAddress!
-            for m in 0..<members {
-                for a in 0..<k {
-                    let target = cBuffer.baseAddress! + m * d * k + a
-                    let n = counts[a]
-                    guard n > 0 else {
-                        for j in 0..<d { target[j * k] = 0 }
-                        continue
+        // The distinct patterns drawn (the first d of them, with their mean rewards) and their set.
+        var distinct = 0, mask = 0
+        for p in 0..<b.patterns where weights[p] != 0 {
+            if distinct < d {
+                b.present[distinct] = UInt64(p) << 1 | 1
+                b.means[distinct] = rewards[p] / weights[p]
+            }
+            distinct += 1
+            mask |= 1 << p
+        }
+        if distinct <= d {
+            if let operators {
+                if let op = operators.operatorFor(mask: mask, rows: b.present, count: distinct, solver: &solver) {
+                    for j in 0..<d {
+                        var sum = 0.0
+                        for i in 0..<distinct { sum += op[j * distinct + i] * b.means[i] }
+                        target[j * k] = sum
                     }
-                    let x = xBuffer.baseAddress! + start[a], y = yBuffer.baseAddress! + start[a]
-                    for i in 0..<(d * d) { gram[i] = 0 }
-                    for i in 0..<d { moment[i] = 0 }
-                    if byPattern {
-                        for p in 0..<patterns {
-                            weights[p] = 0
-                            rewards[p] = 0
-                        }
-                        if R.drawsFasterInBulk {
-                            rng.fillInts(below: n, count: n, into: draws)
-                            for t in 0..<n {
-                                let i = Int(draws[t])
-                                let p = Int(x[i] >> 1)
-                                weights[p] += 1
-                                rewards[p] += y[i]
-                            }
-                        } else {
-                            for _ in 0..<n {
-                                let i = rng.nextInt(below: n)
-                                let p = Int(x[i] >> 1)
-                                weights[p] += 1
-                                rewards[p] += y[i]
-                            }
-                        }
-                        var distinct = 0, mask = 0
-                        for p in 0..<patterns where weights[p] != 0 {
-                            if distinct < d {
-                                present[distinct] = UInt64(p) << 1 | 1
-                                means[distinct] = rewards[p] / weights[p]
-                            }
-                            distinct += 1
-                            mask |= 1 << p
-                        }
-                        if distinct <= d, let operators {
-                            if let op = operators.operatorFor(mask: mask, rows: present.baseAddress!, count: distinct,
-                                                              solver: &solver) {
-                                for j in 0..<d {
-                                    var sum = 0.0
-                                    for i in 0..<distinct { sum += op[j * distinct + i] * means[i] }
-                                    target[j * k] = sum
-                                }
-                                continue
-                            }
-                        } else if distinct <= d,
-                           solver.solveIndependentRows(present.baseAddress!, means: means, count: distinct, into: target, stride: k) {
-                            continue
-                        }
-                        for p in 0..<patterns where weights[p] != 0 {
-                            Self.accumulate(context: UInt64(p) << 1 | 1, weight: weights[p], weightedReward: rewards[p],
-                                            features: d, gram: gram, moment: moment)
-                        }
-                    } else {
-                        for i in 0..<n { times[i] = 0 }
-                        rng.fillInts(below: n, count: n, into: draws)
-                        for t in 0..<n { times[Int(draws[t])] += 1 }
-                        for i in 0..<n where times[i] != 0 {
-                            let weight = Double(times[i])
-                            Self.accumulate(context: x[i], weight: weight, weightedReward: weight * y[i], features: d,
-                                            gram: gram, moment: moment)
-                        }
-                    }
-                    solver.solve(gram, moment, into: target, stride: k)
+                    return
                 }
+            } else if solver.solveIndependentRows(b.present, means: b.means, count: distinct, into: target, stride: k) {
+                return
             }
-                   }
-                  }
-                }
-              }
-            }
-          }
         }
+        for p in 0..<b.patterns where weights[p] != 0 {
+            accumulate(context: UInt64(p) << 1 | 1, weight: weights[p], weightedReward: rewards[p], features: d,
+                       gram: b.gram, moment: b.moment)
+        }
+        solver.solve(b.gram, b.moment, into: target, stride: k)
     }
 
     /// Greedy and ε-greedy: the post's coefficients from its running XᵀX and Xᵀy.
@@ -396,6 +420,42 @@ public struct Recommender: Sendable {
                 gram[i * d + j] += weight
             }
         }
+    }
+}
+
+/// Raw views of an ensemble fit's scratch buffers, valid inside `fitEnsemble`'s scope.
+private struct ResampleBuffers {
+    let features: Int
+    /// Context patterns tallied separately (0 when there are too many features to tally by pattern).
+    let patterns: Int
+    /// Per pattern: draws that fell on it, and the sum of their rewards.
+    let weights: UnsafeMutablePointer<Double>
+    let rewards: UnsafeMutablePointer<Double>
+    /// The first d distinct patterns of a resample and their mean rewards.
+    let present: UnsafeMutablePointer<UInt64>
+    let means: UnsafeMutablePointer<Double>
+    /// XᵀX and Xᵀy of a resample.
+    let gram: UnsafeMutablePointer<Double>
+    let moment: UnsafeMutablePointer<Double>
+    /// Per decision, how often it was drawn (only without pattern tallies).
+    let times: UnsafeMutablePointer<Int32>?
+    /// One resample's draws, when the generator makes them in bulk.
+    let draws: UnsafeMutablePointer<Int32>
+
+    static func scratchSize(features d: Int, patterns: Int) -> Int { 2 * patterns + d + d * d + d }
+
+    init(features d: Int, patterns: Int, scratch: UnsafeMutablePointer<Double>, present: UnsafeMutablePointer<UInt64>,
+         times: UnsafeMutablePointer<Int32>?, draws: UnsafeMutablePointer<Int32>) {
+        features = d
+        self.patterns = patterns
+        weights = scratch
+        rewards = scratch + patterns
+        means = scratch + 2 * patterns
+        gram = means + d
+        moment = gram + d * d
+        self.present = present
+        self.times = times
+        self.draws = draws
     }
 }
 
