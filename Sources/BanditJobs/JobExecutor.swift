@@ -18,9 +18,9 @@ public enum JobOutcome: Sendable, Equatable {
 ///
 /// Which generator each run starts from is fixed by the job, never by timing: with `numpy`, every
 /// policy starts from the job's start generator and each run continues the previous run's stream
-/// (the notebook's `run_sequences`), policies in parallel; with `default`, one key is drawn from the start generator and
-/// run r of every policy uses the stream (key, r), so runs execute in parallel. A continued job
-/// therefore ends bit for bit where an uninterrupted one would.
+/// (the notebook's `run_sequences`), so policies execute in parallel; with `default`, one key is
+/// drawn from the start generator and run r of every policy uses the stream (key, r), so runs
+/// execute in parallel. A continued job therefore ends bit for bit where an uninterrupted one would.
 public struct JobExecutor: Sendable {
     public let store: Store
     public var threads: Int
