@@ -215,8 +215,9 @@ private final class Client: @unchecked Sendable {
         track(true)
         let thread = Thread { [self] in
             defer { track(false) }
+            let throttle = ProgressThrottle()
             let outcomes = interpreter.run(line, progress: { [connection] progress in
-                try? connection.send(ServerMessage.progress(progress))
+                if throttle.admit(progress) { try? connection.send(ServerMessage.progress(progress)) }
             }, shouldStop: { [self] in lock.withLock { interrupted } })
             // Free before answering: the client sends its next line as soon as it has the result.
             lock.withLock { busy = false }
@@ -226,5 +227,24 @@ private final class Client: @unchecked Sendable {
         thread.stackSize = 8 << 20
         thread.start()
         return true
+    }
+}
+
+/// Lets progress through at most every 50 ms, and always the last of a job: a job may commit
+/// thousands of days a second, more frames than a terminal can show or the job should pay for.
+final class ProgressThrottle: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interval: Duration
+    private var last: ContinuousClock.Instant?
+
+    init(interval: Duration = .milliseconds(50)) { self.interval = interval }
+
+    func admit(_ progress: JobProgress) -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            if progress.done < progress.total, let last, now - last < interval { return false }
+            last = now
+            return true
+        }
     }
 }

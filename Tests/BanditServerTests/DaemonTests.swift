@@ -1,5 +1,6 @@
 // The daemon as a person meets it: real processes, the real socket, the real database file.
 
+import BanditCommands
 @testable import BanditServer
 @testable import BanditStore
 import BanditTestSupport
@@ -272,4 +273,14 @@ struct DaemonTests {
 /// One process's outcome, written by one thread and read after it joined.
 final class Outcomes: @unchecked Sendable {
     var value: (status: Int32, stdout: String, stderr: String)?
+
+    @Test("progress frames: the first, then at most one per 50 ms, and always the last")
+    func progressThrottle() {
+        let throttle = ProgressThrottle()
+        #expect(throttle.admit(JobProgress(label: "j", done: 1, total: 100)))
+        #expect(!throttle.admit(JobProgress(label: "j", done: 2, total: 100)))
+        #expect(throttle.admit(JobProgress(label: "j", done: 100, total: 100)))
+        usleep(60_000)
+        #expect(throttle.admit(JobProgress(label: "j", done: 3, total: 100)))
+    }
 }
