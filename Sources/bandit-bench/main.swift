@@ -40,6 +40,16 @@ func report(_ name: String, _ time: Double, decisions: Int? = nil, extra: String
 
 let notebookScript = ["world features 5 actions 30", "compare greedy eps:0.1 ts:30 runs 10 days 14"]
 
+/// Workloads that replay the notebook's three experiments note their time in a file the parent
+/// names, so that `--reference` can print each one's ratio to the notebook in the same run.
+func noteNotebookTime(_ label: String, _ time: Double) {
+    guard let path = ProcessInfo.processInfo.environment["BANDIT_BENCH_TIMES"],
+          let handle = FileHandle(forWritingAtPath: path) else { return }
+    handle.seekToEndOfFile()
+    handle.write(Data("\(time)\t\(label)\n".utf8))
+    handle.closeFile()
+}
+
 /// 1. The notebook's three experiments through the command interpreter, as the daemon executes them:
 /// every decision, day and checkpoint committed to SQLite.
 func wholeProduct(kind: GeneratorKind) throws {
@@ -57,6 +67,7 @@ func wholeProduct(kind: GeneratorKind) throws {
         try? FileManager.default.removeItem(atPath: directory)
     }
     report("1. notebook, whole product with SQLite (\(kind.rawValue))", time, decisions: 3 * 10 * 14 * 100)
+    noteNotebookTime("1. whole product with SQLite (\(kind.rawValue))", time)
 }
 
 /// 2. The same in the engine alone.
@@ -69,7 +80,9 @@ func engineAlone(kind: GeneratorKind, threads: Int) throws {
         _ = Experiment.compare(world: world, policies: [.greedy, .epsilonGreedy(0.1), .thompson(30)], schedule: Schedule(),
                                generator: &g, oracleValue: oracle, threads: threads)
     }
-    report("2. notebook, engine alone (\(kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"))", time, decisions: 3 * 10 * 14 * 100)
+    let label = "engine alone (\(kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"))"
+    report("2. notebook, \(label)", time, decisions: 3 * 10 * 14 * 100)
+    noteNotebookTime("2. \(label)", time)
 }
 
 /// 3. Scale: a large Thompson-sampling world, and greedy at 100,000 decisions a day.
@@ -239,6 +252,9 @@ let selected = arguments.isEmpty ? order : arguments
 print("bandit-bench: release build, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of several runs")
 fflush(nil)
 let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+let times = NSTemporaryDirectory() + "bandit-bench-times-\(getpid())"
+_ = FileManager.default.createFile(atPath: times, contents: nil)
+defer { try? FileManager.default.removeItem(atPath: times) }
 for name in selected {
     guard workloads[name] != nil else {
         print("unknown workload \(name); workloads: \(order.joined(separator: " "))")
@@ -247,13 +263,21 @@ for name in selected {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: me)
     child.arguments = ["--workload", name]
+    child.environment = ProcessInfo.processInfo.environment.merging(["BANDIT_BENCH_TIMES": times]) { $1 }
     try child.run()
     child.waitUntilExit()
 }
 if let path = referencePath {
     if let time = reference(path) {
         report("reference: the notebook's code, python3 + numpy (workload 1)", time)
-        print("   compare with workload 1 above: the ratio is reference time / bandit time")
+        let noted = ((try? String(contentsOfFile: times, encoding: .utf8)) ?? "").split(separator: "\n")
+        for line in noted {
+            let fields = line.split(separator: "\t", maxSplits: 1)
+            guard fields.count == 2, let seconds = Double(fields[0]), seconds > 0 else { continue }
+            print("   \(fields[1]): ".padding(toLength: 66, withPad: " ", startingAt: 0)
+                  + String(format: "%7.0f× the notebook's speed", time / seconds))
+        }
+        if noted.isEmpty { print("   (run workload 1 or 2 in the same command to see the ratios)") }
     } else {
         print("reference: could not run python3 \(path)")
     }
