@@ -71,7 +71,29 @@ public final class Workspace: @unchecked Sendable {
 
 extension Session {
     /// Another session on the same workspace, same experiment and directory (for background work).
-    func copy() -> Session { Session(workspace: workspace, current: current, workingDirectory: workingDirectory) }
+    func copy() -> Session {
+        Session(workspace: workspace, current: current, workingDirectory: workingDirectory, notices: notices)
+    }
+}
+
+/// One-line notices for a client, shown at its next prompt (a background job it started has ended),
+/// as a shell prints `[1]+ Done`. Shared by a session and the copies its background jobs run on;
+/// owned by its lock (posted from job threads, taken by the client's command thread).
+public final class Notices: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [String] = []
+
+    public init() {}
+
+    public func post(_ notice: String) { lock.withLock { pending.append(notice) } }
+
+    /// The notices posted since the last call, oldest first.
+    public func take() -> [String] {
+        lock.withLock {
+            defer { pending.removeAll() }
+            return pending
+        }
+    }
 }
 
 /// One client's view: its current experiment and working directory (for relative paths).
@@ -79,11 +101,15 @@ public final class Session: @unchecked Sendable {
     public let workspace: Workspace
     public var current: String?
     public var workingDirectory: String
+    /// What this client should be told at its next prompt.
+    public let notices: Notices
 
-    public init(workspace: Workspace, current: String? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath) {
+    public init(workspace: Workspace, current: String? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath,
+                notices: Notices = Notices()) {
         self.workspace = workspace
         self.current = current
         self.workingDirectory = workingDirectory
+        self.notices = notices
     }
 
     /// The current experiment, or a clear error.
