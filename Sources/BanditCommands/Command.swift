@@ -8,7 +8,7 @@ public struct Command: Sendable {
     public struct Flags: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
-        /// Changes stored state.
+        /// Changes stored state: the handler runs under the workspace's writer and returns effects.
         public static let mutating = Flags(rawValue: 1)
         /// May take long: runs as a job with progress, can be interrupted and resumed.
         public static let longRunning = Flags(rawValue: 2)
@@ -44,6 +44,10 @@ public struct Command: Sendable {
         self.handler = handler
     }
 
+    /// A job: it changes stored state and takes long (`runs`, `compare`, `day`, `step`, `resume`);
+    /// only jobs run in the background.
+    var isJob: Bool { flags.contains(.mutating) && flags.contains(.longRunning) }
+
     /// `name ARG [ARG] ...`, as help and the man page show it.
     public var synopsis: String { ([name] + arguments.map(\.synopsis)).joined(separator: " ") }
 }
@@ -71,6 +75,8 @@ public struct Invocation: Sendable {
     public let shouldStop: @Sendable () -> Bool
     /// Running in the background (`&`): the client did not wait.
     public let background: Bool
+    /// What a `mutating` command changes, applied by the workspace once its handler returned.
+    var effects: [Effect] = []
 
     public var workspace: Workspace { session.workspace }
 }

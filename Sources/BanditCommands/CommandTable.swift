@@ -120,14 +120,14 @@ extension Command {
                 flags: [.needsExperiment, .longRunning], summary: "wait for a running job, with a progress bar",
                 details: "Waits until the job ends (Ctrl-C stops waiting, not the job) and tells how it ended.",
                 examples: ["wait", "wait 3"], handler: Handlers.wait),
-        Command("cancel", arguments: [.positional("J", .integer(1...Int(Int32.max)), help: "job id")],
-                flags: [.mutating], summary: "stop a running job at its next day boundary",
+        Command("cancel", arguments: [.positional("J", .integer(1...Int(Int32.max)), help: "job id")], summary: "stop a running job at its next day boundary",
                 details: "Stops a running job at its next day boundary; its completed days are kept and 'resume' continues it.",
                 examples: ["cancel 3"], handler: Handlers.cancel),
         Command("stats", flags: [.needsExperiment], summary: "the live run and the stored results",
                 details: """
-                    Shows the live run (days, decisions, mean viewing time and regret per day, picks per post) \
-                    and, per stored result, the mean ± standard error per day and the asymptote (the mean over \
+                    Shows the live run (days, decisions, mean viewing time and regret per day, picks per post; \
+                    a long run shows its last 20 days and its older ones in at most 20 bins, and 'export days' \
+                    writes them all) and, per stored result, the mean ± standard error per day and the asymptote (the mean over \
                     days 5..D).
                     """, handler: Handlers.stats),
         Command("betas", arguments: [.positional("ACTION", .integer(0...99_999), optional: true, help: "one post (0-based)")],
@@ -148,18 +148,19 @@ extension Command {
             FILE (ending in .svg) writes a standalone SVG figure instead; policies restrict the chart.
             """, examples: ["plot", "plot curves.svg greedy ts:30"], handler: Handlers.plot),
         Command("export", arguments: [
-            .positional("WHAT", .choice(["curves", "decisions"]), help: "curves or decisions"),
+            .positional("WHAT", .choice(["curves", "days", "decisions"]), help: "curves, days or decisions"),
             .positional("FILE", .path, help: "the CSV file to write"),
-        ], flags: [.needsExperiment], summary: "write results or the live run's decisions as CSV",
+        ], flags: [.needsExperiment], summary: "write results, or the live run's days or decisions, as CSV",
         details: """
             'export curves FILE' writes every stored result, header policy,day,runs,mean,se, one row per \
-            policy and day, numbers in shortest round-trip form. 'export decisions FILE' writes the live \
+            policy and day, numbers in shortest round-trip form. 'export days FILE' writes every day of the \
+            live run: day,decisions,mean_viewing_time,regret. 'export decisions FILE' writes the live \
             run's decisions: day,decision,x0..x(d-1),action,propensity,viewing_time.
             """, examples: ["export curves notebook.csv"], handler: Handlers.export),
         Command("help", arguments: [.positional("COMMAND", .command, optional: true, help: "a command")],
                 summary: "list the commands, or describe one", details: "Lists the commands, or shows one command's usage, description and examples.",
                 examples: ["help", "help compare"], handler: Handlers.help),
-        Command("shutdown", flags: [.mutating], summary: "stop the daemon",
+        Command("shutdown", summary: "stop the daemon",
                 details: """
                     Stops banditd: running jobs stop at their next day boundary (every completed day is \
                     committed) and resume by themselves when it starts again; the database is closed cleanly.

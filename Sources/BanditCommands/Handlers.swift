@@ -1,4 +1,4 @@
-// What each command does. Handlers check everything before they change anything, and return replies.
+// What each command does. Handlers read and check, then return a reply and the effects the workspace applies.
 
 import BanditCore
 import BanditJobs
@@ -12,8 +12,7 @@ enum Handlers {
         let name = call.arguments.word("NAME")!
         let kind = call.arguments.word("KIND").flatMap(GeneratorKind.init(rawValue:)) ?? .default
         let seed = UInt32(call.arguments.integer("N") ?? 0)
-        let experiment = try call.workspace.store.createExperiment(name: name, kind: kind, seed: seed)
-        call.session.current = experiment.name
+        call.effects = [.createExperiment(name: name, kind: kind, seed: seed), .use(name)]
         return .text("experiment \(name): generator \(kind.rawValue), seed \(seed); draw its world with 'world'")
     }
 
@@ -38,36 +37,28 @@ enum Handlers {
 
     static func drop(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.workspace.experiment(named: call.arguments.word("NAME")!)
-        let mine = Set(try call.workspace.store.jobs(experimentID: experiment.id).map(\.id))
-        if let running = call.workspace.registry.running.first(where: { mine.contains($0.jobID) }) {
-            throw CommandError.failed("job \(running.jobID) of \(experiment.name) is running: 'cancel \(running.jobID)' first")
-        }
-        try call.workspace.store.dropExperiment(named: experiment.name)
-        call.workspace.forget(experimentID: experiment.id)
-        if call.session.current == experiment.name { call.session.current = nil }
+        call.effects = [.drop(experiment)]
+        if call.session.current == experiment.name { call.effects.append(.use(nil)) }
         return .text("dropped \(experiment.name)")
     }
 
     static func seed(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
-        try ensureLiveRunIdle(call, experiment)
         let seed = UInt32(call.arguments.integer("N")!)
         experiment.seed = seed
         experiment.generator = Generator(kind: experiment.kind, seed: seed)
-        try call.workspace.store.save(experiment)
+        call.effects = [.save(experiment, retiringLiveRun: false)]
         return .text("\(experiment.name): generator reseeded with \(seed)")
     }
 
     static func world(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
-        try ensureLiveRunIdle(call, experiment)
         let features = call.arguments.integer("F") ?? 5
         let actions = call.arguments.integer("K") ?? 30
         let noise = call.arguments.real("S") ?? 0.1
         let previous = try call.workspace.store.results(experimentID: experiment.id).count
         experiment.world = try World.draw(features: features, actions: actions, noise: noise, using: &experiment.generator)
-        try call.workspace.store.replaceWorld(experiment)
-        call.workspace.forget(experimentID: experiment.id)
+        call.effects = [.replaceWorld(experiment)]
         var lines = [worldSummary(experiment.world!)]
         if previous > 0 { lines.append("removed \(previous) result\(previous == 1 ? "" : "s") of the previous world") }
         return .text(lines.joined(separator: "\n"))
@@ -94,7 +85,7 @@ enum Handlers {
             guard Limits.count.contains(value) else { throw CommandError.badValue("runs must be from 1 to \(Limits.count.upperBound)") }
             experiment.schedule.runs = value
         }
-        try call.workspace.store.save(experiment)
+        call.effects = [.save(experiment, retiringLiveRun: false)]
         return .text("\(setting) = \(value)")
     }
 
@@ -110,118 +101,45 @@ enum Handlers {
 
     static func policy(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
-        try ensureLiveRunIdle(call, experiment)
         let policy = call.arguments.policies("POLICY")[0]
         experiment.policy = policy
-        try call.workspace.store.save(experiment, retiringLiveRun: true)
-        call.workspace.forget(experimentID: experiment.id)
+        call.effects = [.save(experiment, retiringLiveRun: true)]
         return .text("policy \(policy.label)")
-    }
-
-    /// Refuses to change what a running `day` or `step` job is playing.
-    static func ensureLiveRunIdle(_ call: Invocation, _ experiment: ExperimentRecord) throws {
-        let running = Set(call.workspace.registry.running.map(\.jobID))
-        if let job = try call.workspace.store.jobs(experimentID: experiment.id).first(where: {
-            $0.kind != .runs && running.contains($0.id)
-        }) {
-            throw CommandError.failed("job \(job.id) (\(job.command)) is playing the live run: 'cancel \(job.id)' or 'wait \(job.id)' first")
-        }
     }
 
     // MARK: The live run
 
-    static func day(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+    static func day(_ call: inout Invocation) throws -> Reply { try liveJob(&call, fitting: false) }
 
-    static func step(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+    static func step(_ call: inout Invocation) throws -> Reply { try liveJob(&call, fitting: true) }
 
-    /// A `day N` or `step N` job on the live run (started now if there is none).
-    private static func liveJob(_ call: inout Invocation, fitting: Bool) throws -> JobRecord {
+    /// A `day N` or `step N` job on the live run (started when it plays if there is none).
+    private static func liveJob(_ call: inout Invocation, fitting: Bool) throws -> Reply {
         let (experiment, _) = try call.session.currentWorld()
-        let (record, _) = try call.workspace.ensureLiveRun(of: experiment)
-        var schedule = experiment.schedule
-        schedule.runs = 1
-        schedule.days = call.arguments.integer("N") ?? 1
-        return try call.workspace.store.createJob(
-            experimentID: experiment.id, command: call.text, policies: [experiment.policy], schedule: schedule,
-            startGenerator: experiment.generator, kind: fitting ? .step : .day, liveRunID: record.id)
-    }
-
-    /// Plays the remaining days of a live-run job, each committed (with the fit after it for `step`).
-    private static func executeLive(_ call: inout Invocation, job: JobRecord) throws -> Reply {
-        let store = call.workspace.store, registry = call.workspace.registry
-        guard let experiment = try store.experiment(id: job.experimentID), let world = experiment.world,
-              let (found, live) = try call.workspace.liveRun(of: experiment), found.id == job.liveRunID else {
-            throw CommandError.failed("job \(job.id): its live run was replaced (policy, reset or world): nothing to continue")
-        }
-        var record = found, run = live
-        try registry.begin(jobID: job.id, command: job.command, background: call.background)
-        defer { registry.end(jobID: job.id) }
-        if job.state != .running { try store.setJobState(id: job.id, .running, resuming: true) }
-        let fitting = job.kind == .step
-        var lines: [String] = []
-        for done in job.daysDone..<job.daysTotal {
-            if call.shouldStop() || registry.shouldStop(jobID: job.id) {
-                let byDaemon = registry.isStopping
-                try store.setJobState(id: job.id, byDaemon ? .interrupted : .cancelled,
-                                      message: byDaemon ? "the daemon stopped" : "stopped by the user")
-                lines.append("job \(job.id) stopped after \(done) of \(job.daysTotal) days (each completed day is kept); "
-                    + (byDaemon ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
-                return .text(lines.joined(separator: "\n"))
-            }
-            let summary = run.playDay(decisions: job.schedule.decisionsPerDay)
-            if fitting { run.fit() }
-            try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint,
-                                world: world, jobDaysDone: done + 1, jobID: job.id)
-            record.daysPlayed = summary.day
-            call.workspace.updateLive(experiment.id, run)
-            registry.update(jobID: job.id, done: done + 1, total: job.daysTotal)
-            lines.append("day \(summary.day): mean viewing time \(formatNumber(summary.meanViewingTime)), regret \(formatNumber(summary.regret))")
-            call.progress?(JobProgress(label: job.command, done: done + 1, total: job.daysTotal))
-        }
-        try store.finishLiveJob(job.id)
-        return .text(lines.joined(separator: "\n"))
+        call.effects = [.startJob(.live(experiment, days: call.arguments.integer("N") ?? 1, fitting: fitting))]
+        return .empty
     }
 
     static func fit(_ call: inout Invocation) throws -> Reply {
-        let (experiment, world) = try call.session.currentWorld()
-        guard var (record, run) = try call.workspace.liveRun(of: experiment) else {
-            throw CommandError.failed("no live run yet: play a day first with 'day'")
-        }
-        try ensureLiveRunIdle(call, experiment)
-        run.fit()
-        try call.workspace.store.saveCheckpoint(run: record, run.checkpoint, world: world)
-        record.daysPlayed = run.days.count
-        call.workspace.updateLive(experiment.id, run)
-        let decisions = run.recommender.counts.reduce(0, +)
-        return .text("fitted \(run.policy.label) on \(decisions) decisions of \(run.days.count) day\(run.days.count == 1 ? "" : "s") (fit \(run.recommender.fits))")
+        let (experiment, _) = try call.session.currentWorld()
+        call.effects = [.fitLiveRun(experiment)]
+        return .empty
     }
 
     static func reset(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
-        try ensureLiveRunIdle(call, experiment)
-        try call.workspace.store.save(experiment, retiringLiveRun: true)
-        call.workspace.forget(experimentID: experiment.id)
+        call.effects = [.save(experiment, retiringLiveRun: true)]
         return .text("live run reset: the next 'day' starts a new \(experiment.policy.label) run")
     }
 
     // MARK: Jobs
 
-    static func runs(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+    static func runs(_ call: inout Invocation) throws -> Reply { try runsJob(&call) }
 
-    static func compare(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
+    static func compare(_ call: inout Invocation) throws -> Reply { try runsJob(&call) }
 
-    static func resume(_ call: inout Invocation) throws -> Reply { try execute(&call, job: try job(for: &call)) }
-
-    /// The job a `runs`, `compare`, `day`, `step` or `resume` command executes: created, or found
-    /// (resume), before any of it runs, so that a background start can name it at once.
-    static func job(for call: inout Invocation) throws -> JobRecord {
-        let name = call.text.split(separator: " ").first.map(String.init) ?? ""
-        switch (try? Command.resolve(name))?.name {
-        case "resume": return try resumableJob(&call)
-        case "day": return try liveJob(&call, fitting: false)
-        case "step": return try liveJob(&call, fitting: true)
-        default: break
-        }
+    /// R runs × D days of each policy named (of the live policy when none is).
+    private static func runsJob(_ call: inout Invocation) throws -> Reply {
         let (experiment, _) = try call.session.currentWorld()
         var schedule = experiment.schedule
         schedule.runs = call.arguments.integer("R") ?? schedule.runs
@@ -229,39 +147,8 @@ enum Handlers {
         var policies: [Policy] = []
         for policy in call.arguments.policies("POLICY") where !policies.contains(policy) { policies.append(policy) }
         if policies.isEmpty { policies = [experiment.policy] }
-        return try call.workspace.executor.create(experiment: experiment, command: call.text, policies: policies, schedule: schedule)
-    }
-
-    /// Executes a job, registered so that it can be listed, waited for and cancelled; a stop asked
-    /// by the user leaves it `cancelled`, one asked by a stopping daemon `interrupted` (it resumes
-    /// by itself on the next start).
-    static func execute(_ call: inout Invocation, job: JobRecord) throws -> Reply {
-        job.kind == .runs ? try executeRuns(&call, job: job) : try executeLive(&call, job: job)
-    }
-
-    private static func executeRuns(_ call: inout Invocation, job: JobRecord) throws -> Reply {
-        let registry = call.workspace.registry
-        try registry.begin(jobID: job.id, command: job.command, background: call.background)
-        defer { registry.end(jobID: job.id) }
-        let progress = call.progress, stop = call.shouldStop
-        let label = job.command
-        let outcome = try call.workspace.executor.execute(
-            jobID: job.id, shouldStop: { stop() || registry.shouldStop(jobID: job.id) }
-        ) { done, total in
-            registry.update(jobID: job.id, done: done, total: total)
-            progress?(JobProgress(label: label, done: done, total: total))
-        }
-        switch outcome {
-        case .finished(let curves):
-            return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(curveTable($0)) })
-        case .stopped:
-            let byDaemon = registry.isStopping
-            try call.workspace.store.setJobState(id: job.id, byDaemon ? .interrupted : .cancelled,
-                                                 message: byDaemon ? "the daemon stopped" : "stopped by the user")
-            let now = try call.workspace.store.job(id: job.id)
-            return .text("job \(job.id) stopped after \(now?.daysDone ?? 0)/\(job.daysTotal) days; "
-                + (byDaemon ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
-        }
+        call.effects = [.startJob(.runs(experiment, policies: policies, schedule: schedule))]
+        return .empty
     }
 
     static func jobs(_ call: inout Invocation) throws -> Reply {
@@ -274,29 +161,39 @@ enum Handlers {
             let resumed = job.resumed > 0 ? " (resumed \(job.resumed)×)" : ""
             let done = running[job.id].map { max($0.done, job.daysDone) } ?? job.daysDone
             var state = job.state.rawValue
-            if let entry = running[job.id] { state = entry.background ? "running in the background" : "running" }
+            if let entry = running[job.id] {
+                state = entry.background ? "running in the background" : "running"
+            } else if job.state == .running {
+                state = "interrupted"  // Its process is gone: `resume` continues it.
+            } else if let message = job.message, job.state == .failed || job.state == .interrupted {
+                state += ": " + message
+            }
             return ["\(job.id)", job.command, "\(done)/\(job.daysTotal) days", state + resumed]
         }))
     }
 
-    private static func resumableJob(_ call: inout Invocation) throws -> JobRecord {
+    static func resume(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
         let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
+        let registry = call.workspace.registry
+        if let playing = registry.playing(experimentID: experiment.id) { throw playing.conflict }
+        // A job stored as running that no thread plays lost its process (or its state could not be stored).
+        func resumable(_ job: JobRecord) -> Bool { job.state.isResumable || (job.state == .running && !registry.isRunning(job.id)) }
         let job: JobRecord
         if let id = call.arguments.integer("J") {
             guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
                 throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
             }
-            guard !call.workspace.registry.isRunning(found.id) else { throw CommandError.failed("job \(id) is running") }
-            guard found.state.isResumable else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
+            guard resumable(found) else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
             job = found
         } else {
-            guard let latest = jobs.last(where: { $0.state.isResumable && !call.workspace.registry.isRunning($0.id) }) else {
+            guard let latest = jobs.last(where: resumable) else {
                 throw CommandError.failed("no interrupted or cancelled job to resume")
             }
             job = latest
         }
-        return job
+        call.effects = [.startJob(.resume(experiment, job))]
+        return .empty
     }
 
     static func wait(_ call: inout Invocation) throws -> Reply {
@@ -354,19 +251,16 @@ enum Handlers {
 
     static func stats(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
+        let store = call.workspace.store
         var replies: [Reply] = []
-        if let world = experiment.world, let (_, run) = try call.workspace.liveRun(of: experiment), !run.days.isEmpty {
-            let decisions = run.days.reduce(0) { $0 + $1.decisions }
-            replies.append(.table(Table(
-                title: "live run: \(run.policy.label), \(run.days.count) days, \(decisions) decisions, \(run.recommender.fits) fits",
-                headers: ["day", "decisions", "mean viewing time", "regret"],
-                rows: run.days.map { ["\($0.day)", "\($0.decisions)", formatNumber($0.meanViewingTime), formatNumber($0.regret)] })))
-            let picks = run.recommender.counts
-            replies.append(.text("picks per post: " + (0..<world.actions).map { "\($0):\(picks[$0])" }.joined(separator: " ")))
+        if let world = experiment.world, let record = try store.liveRun(experimentID: experiment.id),
+           case let summary = try store.summary(of: record, world: world), summary.days > 0 {
+            replies.append(.table(try liveRunTable(summary, store: store)))
+            replies.append(.text("picks per post: " + summary.picks.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " ")))
         } else {
             replies.append(.text("live run: none yet (policy \(experiment.policy.label))"))
         }
-        let results = try call.workspace.store.results(experimentID: experiment.id)
+        let results = try store.results(experimentID: experiment.id)
         if results.isEmpty {
             replies.append(.text("stored results: none yet ('runs' or 'compare' makes some)"))
         } else {
@@ -374,6 +268,34 @@ enum Handlers {
             if results.count > 1 { replies.append(.table(finalDayDifferences(results.map(\.curve)))) }
         }
         return .sequence(replies)
+    }
+
+    /// Days listed one by one in `stats`; a longer live run shows its older days in bins.
+    static let recentDays = 20
+    /// Bins a long live run's older days are summarised in, at most.
+    static let dayBins = 20
+
+    /// The live run's days: all of them when few, else its older days in at most `dayBins` bins
+    /// and its last `recentDays` days (every day is in `export days`).
+    static func liveRunTable(_ summary: RunSummary, store: Store) throws -> Table {
+        let id = summary.record.id
+        var rows: [[String]] = []
+        var footer: [String] = []
+        var firstListed = 1
+        if summary.days > recentDays + dayBins {
+            let older = summary.days - recentDays
+            let width = (older + dayBins - 1) / dayBins
+            for bin in try store.dayBins(runID: id, through: older, width: width) {
+                rows.append(["\(bin.firstDay)–\(bin.lastDay)", "\(bin.decisions)", formatNumber(bin.meanViewingTime), formatNumber(bin.regret)])
+            }
+            firstListed = older + 1
+            footer.append("days \(1)–\(older) in bins of \(width) (per decision); 'export days FILE' writes every day")
+        }
+        for day in try store.days(runID: id, from: firstListed) {
+            rows.append(["\(day.day)", "\(day.decisions)", formatNumber(day.meanViewingTime), formatNumber(day.regret)])
+        }
+        return Table(title: "live run: \(summary.record.policy.label), \(summary.days) days, \(summary.decisions) decisions, \(summary.fits) fits",
+                     headers: ["day", "decisions", "mean viewing time", "regret"], rows: rows, footer: footer)
     }
 
     /// Per day, each result's mean ± SE; then asymptotes and regret against the oracle.
@@ -414,9 +336,11 @@ enum Handlers {
 
     static func betas(_ call: inout Invocation) throws -> Reply {
         let (experiment, world) = try call.session.currentWorld()
-        guard let (_, run) = try call.workspace.liveRun(of: experiment) else {
+        let store = call.workspace.store
+        guard let record = try store.liveRun(experimentID: experiment.id) else {
             throw CommandError.failed("no live run yet: play a day first with 'day'")
         }
+        let checkpoint = try store.latestCheckpoint(runID: record.id, world: world)
         let d = world.features, k = world.actions
         let actions: [Int]
         if let action = call.arguments.integer("ACTION") {
@@ -425,12 +349,11 @@ enum Handlers {
         } else {
             actions = Array(0..<k)
         }
-        let recommender = run.recommender
-        let members = recommender.members, c = recommender.coefficients
+        let members = checkpoint.members, c = checkpoint.coefficients
         let headers = ["post"] + (0..<d).map { "β\($0)" }
         if members == 1 {
             let rows = actions.map { a in ["\(a)"] + (0..<d).map { j in formatNumber(c[j * k + a]) } }
-            return .table(Table(title: "\(run.policy.label) coefficients after \(recommender.fits) fits", headers: headers, rows: rows))
+            return .table(Table(title: "\(record.policy.label) coefficients after \(checkpoint.fits) fits", headers: headers, rows: rows))
         }
         let rows = actions.map { a in
             ["\(a)"] + (0..<d).map { j -> String in
@@ -440,7 +363,7 @@ enum Handlers {
                 return "\(formatNumber(mean)) ± \(formatNumber(spread))"
             }
         }
-        return .table(Table(title: "\(run.policy.label) ensemble of \(members): mean ± spread after \(recommender.fits) fits",
+        return .table(Table(title: "\(record.policy.label) ensemble of \(members): mean ± spread after \(checkpoint.fits) fits",
                             headers: headers, rows: rows))
     }
 
@@ -491,9 +414,10 @@ enum Handlers {
             request = PlotRequest(title: title, series: results.map {
                 .init(label: $0.curve.label, mean: $0.curve.mean, standardError: $0.curve.standardError, asymptote: $0.curve.asymptote)
             }, file: file.map(call.session.resolve))
-        } else if let world, let (_, run) = try call.workspace.liveRun(of: experiment), !run.days.isEmpty {
-            title += ", live run (\(run.policy.label))"
-            request = PlotRequest(title: title, series: [.init(label: run.policy.label, mean: run.days.map(\.meanViewingTime),
+        } else if let world, let record = try call.workspace.store.liveRun(experimentID: experiment.id),
+                  case let days = try call.workspace.store.days(runID: record.id), !days.isEmpty {
+            title += ", live run (\(record.policy.label))"
+            request = PlotRequest(title: title, series: [.init(label: record.policy.label, mean: days.map(\.meanViewingTime),
                                                                standardError: nil, asymptote: nil)], file: file.map(call.session.resolve))
             request.reference = .init(value: world.oracle().best, label: "oracle, expected viewing time = \(String(format: "%.2f", world.oracle().best))")
         } else {
@@ -507,7 +431,8 @@ enum Handlers {
         let path = call.session.resolve(call.arguments.word("FILE")!)
         var csv: String
         var rows = 0
-        if call.arguments.word("WHAT") == "curves" {
+        let what = call.arguments.word("WHAT")
+        if what == "curves" {
             let results = try call.workspace.store.results(experimentID: experiment.id)
             csv = "policy,day,runs,mean,se\n"
             for result in results {
@@ -516,6 +441,15 @@ enum Handlers {
                     csv += "\(c.label),\(day + 1),\(c.runs),\(c.mean[day].description),\(c.standardError[day].description)\n"
                     rows += 1
                 }
+            }
+        } else if what == "days" {
+            guard let record = try call.workspace.store.liveRun(experimentID: experiment.id) else {
+                throw CommandError.failed("no live run yet: play a day first with 'day'")
+            }
+            csv = "day,decisions,mean_viewing_time,regret\n"
+            for day in try call.workspace.store.days(runID: record.id) {
+                csv += "\(day.day),\(day.decisions),\(day.meanViewingTime.description),\(day.regret.description)\n"
+                rows += 1
             }
         } else {
             guard let world = experiment.world, let record = try call.workspace.store.liveRun(experimentID: experiment.id) else {

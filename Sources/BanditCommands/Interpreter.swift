@@ -1,6 +1,7 @@
 // Runs lines of the language against a session: parse, resolve, bind, check, execute, reply.
 
 import BanditCore
+import BanditJobs
 import BanditStore
 
 /// The result of one command.
@@ -46,7 +47,8 @@ public struct Interpreter: Sendable {
         return outcomes
     }
 
-    /// One command.
+    /// One command: resolved, its arguments bound and checked, then executed by its handler; a
+    /// command that changes stored state goes through the workspace, its one writer.
     public func execute(
         _ parsed: ParsedCommand, progress: (@Sendable (JobProgress) -> Void)? = nil,
         shouldStop: @escaping @Sendable () -> Bool = { false }
@@ -55,38 +57,24 @@ public struct Interpreter: Sendable {
         do {
             let command = try Command.resolve(parsed.words[0])
             let arguments = try bind(parsed.words.dropFirst(), to: command)
+            if parsed.background && !command.isJob {
+                throw CommandError.usage("only jobs (runs, compare, day, step, resume) run in the background ('&'); \(command.name) does not")
+            }
             if command.flags.contains(.needsWorld) { _ = try session.currentWorld() }
             if command.flags.contains(.needsExperiment) { _ = try session.currentExperiment() }
-            if parsed.background {
-                return try startInBackground(command, arguments: arguments, text: text)
-            }
-            var invocation = Invocation(session: session, arguments: arguments, text: text, progress: progress,
-                                        shouldStop: shouldStop, background: false)
-            let reply = command.flags.contains(.longRunning)
-                ? try command.handler(&invocation)
-                : try session.workspace.locked { try command.handler(&invocation) }
+            // A background job runs on a session of its own, so that this one can go on.
+            var call = parsed.background
+                ? Invocation(session: session.copy(), arguments: arguments, text: text, progress: nil, shouldStop: { false },
+                             background: true)
+                : Invocation(session: session, arguments: arguments, text: text, progress: progress, shouldStop: shouldStop,
+                             background: false)
+            let reply = command.flags.contains(.mutating)
+                ? try session.workspace.perform(command, &call)
+                : try command.handler(&call)
             return Outcome(command: text, reply: reply, error: nil, quit: command.name == "quit")
         } catch {
             return Outcome(command: text, reply: .empty, error: Self.message(error), quit: false)
         }
-    }
-
-    /// `COMMAND &`: jobs (runs, compare, resume) start on a thread of their own and the reply comes
-    /// at once; `jobs`, `wait` and `cancel` follow them.
-    private func startInBackground(_ command: Command, arguments: Arguments, text: String) throws -> Outcome {
-        guard command.flags.contains(.longRunning), command.name != "wait" else {
-            throw CommandError.usage("only jobs (runs, compare, day, step, resume) run in the background ('&'); \(command.name) does not")
-        }
-        var invocation = Invocation(session: session.copy(), arguments: arguments, text: text, progress: nil,
-                                    shouldStop: { false }, background: true)
-        let job = try session.workspace.locked { try Handlers.job(for: &invocation) }
-        let task = invocation
-        session.workspace.registry.startBackground {
-            var call = task
-            _ = try? Handlers.execute(&call, job: job)
-        }
-        return Outcome(command: text, reply: .text("job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)"),
-                       error: nil, quit: false)
     }
 
     /// The user-facing sentence of any error a command can raise.
@@ -96,6 +84,7 @@ public struct Interpreter: Sendable {
         case let error as StoreError: error.description
         case let error as WorldError: error.description
         case let error as PolicyError: error.description
+        case let error as JobError: error.description
         default: "\(error)"
         }
     }

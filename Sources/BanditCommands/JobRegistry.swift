@@ -1,18 +1,29 @@
 // The jobs executing now in this process: to list them, wait for them, cancel them, stop them all.
 
+import BanditJobs
 import Foundation
 
-/// Jobs running in this process (in the foreground of a client or in the background), by job id.
-/// A cancelled job stops at its next day boundary with every completed day kept.
+/// Jobs running in this process (in the foreground of a client or in the background), by job id:
+/// at most one per experiment. A cancelled job stops at its next day boundary with every completed
+/// day kept.
 public final class JobRegistry: @unchecked Sendable {
     public struct Running: Sendable, Equatable {
         public var jobID: Int64
+        public var experimentID: Int64
+        /// The experiment's name, for sentences.
+        public var experiment: String
         public var command: String
         public var done: Int
         public var total: Int
         public var background: Bool
+
+        /// The refusal of a write to the experiment this job plays.
+        var conflict: CommandError {
+            .failed("job \(jobID) is playing \(experiment): 'wait \(jobID)' or 'cancel \(jobID)' first")
+        }
     }
 
+    /// Its lock owns every variable below (taken by job threads, clients and the daemon alike).
     private let condition = NSCondition()
     private var entries: [Int64: Running] = [:]
     private var cancelled: Set<Int64> = []
@@ -21,14 +32,20 @@ public final class JobRegistry: @unchecked Sendable {
 
     public init() {}
 
-    /// True once the process is shutting down: every job stops at its next day boundary.
-    public var isStopping: Bool { condition.withLock { stopping } }
-
-    func begin(jobID: Int64, command: String, background: Bool) throws {
+    /// Registers a job about to play; refused when it, or another job of its experiment, runs.
+    func begin(jobID: Int64, experimentID: Int64, experiment: String, command: String, background: Bool) throws {
         try condition.withLock {
-            guard entries[jobID] == nil else { throw CommandError.failed("job \(jobID) is already running") }
-            entries[jobID] = Running(jobID: jobID, command: command, done: 0, total: 0, background: background)
+            if let other = entries.values.first(where: { $0.jobID == jobID || $0.experimentID == experimentID }) {
+                throw other.conflict
+            }
+            entries[jobID] = Running(jobID: jobID, experimentID: experimentID, experiment: experiment, command: command,
+                                     done: 0, total: 0, background: background)
         }
+    }
+
+    /// The job playing an experiment now, if any.
+    public func playing(experimentID: Int64) -> Running? {
+        condition.withLock { entries.values.first { $0.experimentID == experimentID } }
     }
 
     func update(jobID: Int64, done: Int, total: Int) {
@@ -47,7 +64,10 @@ public final class JobRegistry: @unchecked Sendable {
         }
     }
 
-    func shouldStop(jobID: Int64) -> Bool { condition.withLock { stopping || cancelled.contains(jobID) } }
+    /// Whether a job should stop at its next day boundary, and why: the process stops, or a `cancel`.
+    func stopReason(jobID: Int64) -> JobStop? {
+        condition.withLock { stopping ? .interrupted : cancelled.contains(jobID) ? .cancelled : nil }
+    }
 
     /// Asks a running job to stop at its next day boundary; false when it is not running here.
     public func cancel(jobID: Int64) -> Bool {

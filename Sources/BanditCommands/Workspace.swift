@@ -1,32 +1,78 @@
-// The state commands act on: the store, the live runs, and each client's session.
+// The one owner of a state directory's mutable state: the store's writes, the live runs, the running jobs.
 
 import BanditCore
 import BanditJobs
 import BanditStore
 import Foundation
 
-/// Everything shared by the sessions of one state directory: the store, the job executor and the
-/// live runs in memory (each restored from the store on first use).
+/// What a command changes. Handlers of commands flagged `mutating` return their reply and append
+/// effects; the workspace applies them, holding its writer lock, after checking that no running job
+/// plays an experiment they touch. Handlers never write to the store themselves.
+enum Effect: Sendable {
+    case createExperiment(name: String, kind: GeneratorKind, seed: UInt32)
+    /// Settings, seed, live policy; with `retiringLiveRun`, the live run is retired too.
+    case save(ExperimentRecord, retiringLiveRun: Bool)
+    case replaceWorld(ExperimentRecord)
+    case drop(ExperimentRecord)
+    /// Refit the live run and checkpoint it; the reply is the fit's.
+    case fitLiveRun(ExperimentRecord)
+    /// Create (or find) a job and play it, in the foreground or the background; the reply is the job's.
+    case startJob(JobRequest)
+    /// The session's current experiment, set once the effects before it were applied.
+    case use(String?)
+
+    /// The experiment whose stored state the effect changes, if any: refused while a job plays it.
+    var experimentID: Int64? {
+        switch self {
+        case .createExperiment, .use: nil
+        case .save(let e, _), .replaceWorld(let e), .drop(let e), .fitLiveRun(let e): e.id
+        case .startJob(let request): request.experiment.id
+        }
+    }
+}
+
+/// A job a command asks for.
+enum JobRequest: Sendable {
+    /// R runs × D days per policy (`runs`, `compare`).
+    case runs(ExperimentRecord, policies: [Policy], schedule: Schedule)
+    /// D days of the live run, started now if there is none (`day`, `step`).
+    case live(ExperimentRecord, days: Int, fitting: Bool)
+    /// Continue a stopped job (`resume`).
+    case resume(ExperimentRecord, JobRecord)
+
+    var experiment: ExperimentRecord {
+        switch self {
+        case .runs(let e, _, _), .live(let e, _, _), .resume(let e, _): e
+        }
+    }
+}
+
+/// Everything the sessions of one state directory share, and its one owner: the store's writes,
+/// the live runs in memory and the running jobs.
+///
+/// Concurrency: commands that change stored state (flagged `mutating`) run their handler and apply
+/// its effects holding `writer`, so writes are serial and the check that no job plays an
+/// experiment is one step with the write it guards; jobs are created, registered, started and ended
+/// under it too, then play outside it (their days committed by their own writer threads through the
+/// store's write connection). Reads take nothing here: they use the store's read connections and
+/// see committed state, so they never wait for a job.
 public final class Workspace: @unchecked Sendable {
     public let store: Store
-    public let executor: JobExecutor
-    /// The jobs executing now, in the foreground or the background.
+    let executor: JobExecutor
+    /// The jobs executing now, in the foreground or the background (thread-safe on its own).
     public let registry = JobRegistry()
-    /// Set by a daemon: what `shutdown` does. Nil in a one-shot process.
+    /// Set by a daemon before it serves: what `shutdown` does. Nil in a one-shot process.
     public var shutdown: (@Sendable () -> Void)?
-    /// Serialises commands that change state; long jobs run outside it.
-    let lock = NSRecursiveLock()
-    private var live: [Int64: (record: RunRecord, run: Run)] = [:]
+    /// Set by a daemon before it serves: told one line when a background job ends (for its log).
+    public var jobEnded: (@Sendable (String) -> Void)?
+    private let writer = NSLock()
+    /// Owned by `writer`: live runs in memory, each restored from the store on first use. A `day`
+    /// or `step` job takes its experiment's entry while it plays and gives it back when it ends.
+    private var live: [Int64: LiveRun] = [:]
 
     public init(store: Store, threads: Int = Experiment.availableThreads) {
         self.store = store
         self.executor = JobExecutor(store: store, threads: threads)
-    }
-
-    func locked<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
     }
 
     func experiment(named name: String) throws -> ExperimentRecord {
@@ -34,43 +80,197 @@ public final class Workspace: @unchecked Sendable {
         return experiment
     }
 
-    /// The experiment's live run, restored from the store when not in memory, drawing from the
-    /// experiment's generator as it stands now.
-    func liveRun(of experiment: ExperimentRecord) throws -> (record: RunRecord, run: Run)? {
-        guard let world = experiment.world else { return nil }
+    /// Executes a command that changes stored state: its handler and effects under the writer
+    /// lock, then the job it asked for, if any (outside the lock, in the foreground or background).
+    func perform(_ command: Command, _ call: inout Invocation) throws -> Reply {
+        let (reply, job) = try writer.withLock { () throws -> (Reply, PreparedJob?) in
+            let reply = try command.handler(&call)
+            return try apply(call, reply: reply)
+        }
+        guard let job else { return reply }
+        return call.background ? start(job, session: call.session) : try play(job, call: call)
+    }
+
+    // MARK: Applying effects (callers hold `writer`)
+
+    private func apply(_ call: Invocation, reply: Reply) throws -> (Reply, PreparedJob?) {
+        for effect in call.effects {
+            if let id = effect.experimentID, let job = registry.playing(experimentID: id) { throw job.conflict }
+        }
+        var reply = reply, job: PreparedJob?
+        for effect in call.effects {
+            switch effect {
+            case .createExperiment(let name, let kind, let seed):
+                _ = try store.createExperiment(name: name, kind: kind, seed: seed)
+            case .save(let experiment, let retiring):
+                try store.save(experiment, retiringLiveRun: retiring)
+                if retiring { live[experiment.id] = nil }
+            case .replaceWorld(let experiment):
+                try store.replaceWorld(experiment)
+                live[experiment.id] = nil
+            case .drop(let experiment):
+                try store.dropExperiment(named: experiment.name)
+                live[experiment.id] = nil
+            case .fitLiveRun(let experiment):
+                reply = try fitLiveRun(experiment)
+            case .startJob(let request):
+                job = try prepare(request, command: call.text, background: call.background)
+            case .use(let name):
+                call.session.current = name
+            }
+        }
+        return (reply, job)
+    }
+
+    /// The experiment's live run, from memory or restored from the store, drawing from the
+    /// experiment's generator as it stands now; with `creating`, started now when there is none.
+    private func liveRun(of experiment: ExperimentRecord, world: World, creating: Bool) throws -> LiveRun? {
         if var cached = live[experiment.id] {
             cached.run.useGenerator(experiment.generator)
             return cached
         }
-        guard let record = try store.liveRun(experimentID: experiment.id) else { return nil }
-        let saved = try store.loadRun(id: record.id, world: world)
-        var run = Run(world: world, policy: record.policy, oracleValue: world.oracle().best, checkpoint: saved.checkpoint,
-                      days: saved.days, history: saved.history)
-        run.useGenerator(experiment.generator)
-        live[experiment.id] = (record, run)
-        return (record, run)
-    }
-
-    /// The live run, started now (drawing its initial coefficients) when there is none.
-    func ensureLiveRun(of experiment: ExperimentRecord) throws -> (record: RunRecord, run: Run) {
-        if let existing = try liveRun(of: experiment) { return existing }
-        guard let world = experiment.world else { throw CommandError.failed("no world yet: draw one with 'world'") }
+        if let record = try store.liveRun(experimentID: experiment.id) {
+            let saved = try store.loadRun(id: record.id, world: world)
+            var run = Run(world: world, policy: record.policy, oracleValue: world.oracle().best, checkpoint: saved.checkpoint,
+                          days: saved.days, history: saved.history)
+            run.useGenerator(experiment.generator)
+            return LiveRun(record: record, run: run)
+        }
+        guard creating else { return nil }
         let run = Run(world: world, policy: experiment.policy, generator: experiment.generator, oracleValue: world.oracle().best)
         let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: experiment.policy, ordinal: 0,
                                         status: .live, checkpoint: run.checkpoint, world: world)
-        live[experiment.id] = (record, run)
-        return (record, run)
+        return LiveRun(record: record, run: run)
     }
 
-    func updateLive(_ experimentID: Int64, _ run: Run) {
-        live[experimentID]?.run = run
+    private func fitLiveRun(_ experiment: ExperimentRecord) throws -> Reply {
+        guard let world = experiment.world, var current = try liveRun(of: experiment, world: world, creating: false) else {
+            throw CommandError.failed("no live run yet: play a day first with 'day'")
+        }
+        current.run.fit()
+        try store.saveCheckpoint(run: current.record, current.run.checkpoint, world: world, picks: current.run.recommender.counts)
+        current.record.daysPlayed = current.run.days.count
+        live[experiment.id] = current
+        let run = current.run, decisions = run.recommender.counts.reduce(0, +)
+        return .text("fitted \(run.policy.label) on \(decisions) decisions of \(run.days.count) day\(run.days.count == 1 ? "" : "s") (fit \(run.recommender.fits))")
     }
 
-    func forget(experimentID: Int64) { live[experimentID] = nil }
+    /// A job recorded (or found, to resume) and registered as running, with the live run it plays.
+    private func prepare(_ request: JobRequest, command: String, background: Bool) throws -> PreparedJob {
+        let experiment = request.experiment
+        guard let world = experiment.world else { throw CommandError.failed("no world yet: draw one with 'world'") }
+        let job: JobRecord
+        var run: LiveRun?
+        switch request {
+        case .runs(_, let policies, let schedule):
+            job = try executor.create(experiment: experiment, command: command, policies: policies, schedule: schedule)
+        case .live(_, let days, let fitting):
+            let started = try liveRun(of: experiment, world: world, creating: true)!
+            var schedule = experiment.schedule
+            schedule.runs = 1
+            schedule.days = days
+            job = try store.createJob(experimentID: experiment.id, command: command, policies: [experiment.policy],
+                                      schedule: schedule, startGenerator: experiment.generator, kind: fitting ? .step : .day,
+                                      liveRunID: started.record.id)
+            run = started
+        case .resume(_, let stopped):
+            job = stopped
+            if job.kind != .runs {
+                run = try liveRun(of: experiment, world: world, creating: false)
+                guard run?.record.id == job.liveRunID else { throw JobError.liveRunReplaced(job.id) }
+            }
+        }
+        try registry.begin(jobID: job.id, experimentID: experiment.id, experiment: experiment.name, command: job.command,
+                           background: background)
+        // The job plays the live run now: nobody else may use this copy meanwhile.
+        live[experiment.id] = nil
+        return PreparedJob(job: job, experimentID: experiment.id, live: run)
+    }
+
+    // MARK: Playing jobs
+
+    /// Plays a prepared job to its end, then gives back its live run and ends its registration.
+    private func execute(_ prepared: PreparedJob, progress: (@Sendable (JobProgress) -> Void)?,
+                         interrupted: @escaping @Sendable () -> Bool) -> Result<JobOutcome, any Error> {
+        let id = prepared.job.id, label = prepared.job.command, registry = registry
+        var run = prepared.live
+        let result = Result {
+            try executor.execute(jobID: id, live: &run, shouldStop: {
+                registry.stopReason(jobID: id) ?? (interrupted() ? .cancelled : nil)
+            }, progress: { done, total in
+                registry.update(jobID: id, done: done, total: total)
+                progress?(JobProgress(label: label, done: done, total: total))
+            })
+        }
+        writer.withLock {
+            // After a failure the run in memory may be ahead of the store: it is restored from there.
+            if case .success = result, let run { live[prepared.experimentID] = run }
+            registry.end(jobID: id)
+        }
+        return result
+    }
+
+    private func play(_ prepared: PreparedJob, call: Invocation) throws -> Reply {
+        let outcome = try execute(prepared, progress: call.progress, interrupted: call.shouldStop).get()
+        let job = try store.job(id: prepared.job.id) ?? prepared.job
+        return Self.reply(to: outcome, job: job)
+    }
+
+    /// Starts a job on a thread of its own: the reply comes at once; when the job ends, the session
+    /// that started it gets a notice and the daemon's log a line.
+    private func start(_ prepared: PreparedJob, session: Session) -> Reply {
+        let job = prepared.job
+        registry.startBackground { [self] in
+            let notice: String
+            switch execute(prepared, progress: nil, interrupted: { false }) {
+            case .success(let outcome):
+                switch outcome {
+                case .finished, .played: notice = "[job \(job.id)] finished: \(job.command)"
+                case .stopped(let stop):
+                    notice = "[job \(job.id)] \(stop == .cancelled ? "cancelled" : "interrupted"): \(job.command)"
+                        + (stop == .cancelled ? " ('resume \(job.id)' continues it)" : "")
+                }
+            case .failure(let error):
+                notice = "[job \(job.id)] failed: \(job.command): \(Interpreter.message(error))"
+            }
+            session.notices.post(notice)
+            jobEnded?(notice)
+        }
+        return .text("job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)")
+    }
+
+    /// What a job that ran in the foreground answers.
+    static func reply(to outcome: JobOutcome, job: JobRecord) -> Reply {
+        switch outcome {
+        case .finished(let curves):
+            return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(Handlers.curveTable($0)) })
+        case .played(let days):
+            // A long job's every day would be a reply of millions of lines: the last ones, and where the rest are.
+            let shown = days.suffix(Self.daysShown)
+            var lines = shown.map { "day \($0.day): mean viewing time \(formatNumber($0.meanViewingTime)), regret \(formatNumber($0.regret))" }
+            if days.count > shown.count {
+                lines.insert("\(days.count) days played; the last \(shown.count) follow ('stats' summarises them all)", at: 0)
+            }
+            return .text(lines.joined(separator: "\n"))
+        case .stopped(let stop):
+            return .text("job \(job.id) stopped after \(job.daysDone) of \(job.daysTotal) days (each completed day is kept); "
+                + (stop == .interrupted ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
+        }
+    }
+
+    /// Days a foreground `day` or `step` lists one by one.
+    static let daysShown = 100
+}
+
+/// A job ready to play: its record, and the live run it plays (for `day` and `step`).
+struct PreparedJob: Sendable {
+    let job: JobRecord
+    let experimentID: Int64
+    let live: LiveRun?
 }
 
 extension Session {
-    /// Another session on the same workspace, same experiment and directory (for background work).
+    /// Another session on the same workspace, same experiment, directory and notices (for background work).
     func copy() -> Session {
         Session(workspace: workspace, current: current, workingDirectory: workingDirectory, notices: notices)
     }
@@ -96,7 +296,8 @@ public final class Notices: @unchecked Sendable {
     }
 }
 
-/// One client's view: its current experiment and working directory (for relative paths).
+/// One client's view: its current experiment and working directory (for relative paths). Owned by
+/// the client's command thread: a client runs one command at a time.
 public final class Session: @unchecked Sendable {
     public let workspace: Workspace
     public var current: String?

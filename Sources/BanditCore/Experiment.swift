@@ -82,43 +82,82 @@ public enum Experiment {
     }
 
     /// Several policies on one world, exactly as a `compare` job plays them (without a store).
-    ///
-    /// With `numpy`, every policy starts from `generator` and plays its runs one after another on
-    /// one stream (the notebook reseeds before each experiment); policies execute in parallel and
-    /// `generator` ends where the last policy's stream ended. With `default`, one key is drawn and
-    /// run r of every policy uses the stream (key, r): all policies × runs execute in parallel.
-    /// The curves never depend on `threads`.
     public static func compare(
         world: World, policies: [Policy], schedule: Schedule, generator: inout Generator,
         oracleValue: Double, threads: Int = availableThreads
     ) -> [Curve] {
         precondition(!policies.isEmpty && schedule.runs >= 1 && schedule.days >= 1 && schedule.decisionsPerDay >= 1)
-        let runs = schedule.runs
+        let daily = scheduleRuns(policies: policies.count, runs: schedule.runs, generator: &generator, threads: threads) {
+            (slot, start) throws(Never) in
+            var run = Run(world: world, policy: policies[slot.policy], generator: start, oracleValue: oracleValue)
+            let means = play(&run, schedule: schedule)
+            return (means, run.generator)
+        }
+        // Nothing here stops early or throws.
+        return policies.indices.map { Curve(label: policies[$0].label, dailyMeans: daily![$0]) }
+    }
+
+    /// One run of a compare: which policy, and its index among that policy's runs.
+    public struct RunSlot: Sendable, Equatable {
+        public let policy: Int
+        public let ordinal: Int
+    }
+
+    /// The scheduling rule of every compare, in memory or stored: which generator each run starts
+    /// from, and which runs may execute side by side. `play` plays one run from `start` and returns
+    /// its outcome and the generator as the run left it, or nil when it stopped early.
+    ///
+    /// With `numpy`, every policy starts from `generator` and plays its runs one after another on
+    /// one stream (the notebook reseeds before each experiment): policies execute in parallel and
+    /// `generator` ends where the last policy's stream ended. With `default`, one key is drawn and
+    /// run r of every policy uses the stream (key, r): all policies × runs execute in parallel and
+    /// `generator` ends just after the key. Outcomes never depend on `threads`.
+    ///
+    /// Returns outcomes by policy then run, or nil when a run stopped early; the first error thrown
+    /// by `play` stops the runs not yet started and is rethrown.
+    public static func scheduleRuns<Outcome: Sendable, Failure: Error>(
+        policies: Int, runs: Int, generator: inout Generator, threads: Int,
+        play: @Sendable (_ slot: RunSlot, _ start: Generator) throws(Failure) -> (Outcome, end: Generator)?
+    ) throws(Failure) -> [[Outcome]]? {
+        let failure = FirstError<Failure>()
         switch generator {
         case .numpy:
             let start = generator
-            let played = parallelRuns(count: policies.count, threads: threads) { p in
-                var stream = start, daily = [[Double]]()
-                for _ in 0..<runs {
-                    var run = Run(world: world, policy: policies[p], generator: stream, oracleValue: oracleValue)
-                    daily.append(play(&run, schedule: schedule))
-                    stream = run.generator
+            let played = parallelRuns(count: policies, threads: threads) { p -> (outcomes: [Outcome], end: Generator)? in
+                var stream = start, outcomes = [Outcome]()
+                for ordinal in 0..<runs {
+                    guard !failure.isSet else { return nil }
+                    do throws(Failure) {
+                        guard let (outcome, end) = try play(RunSlot(policy: p, ordinal: ordinal), stream) else { return nil }
+                        outcomes.append(outcome)
+                        stream = end
+                    } catch {
+                        failure.record(error)
+                        return nil
+                    }
                 }
-                return (daily: daily, end: stream)
+                return (outcomes, stream)
             }
-            generator = played[played.count - 1].end
-            return policies.indices.map { Curve(label: policies[$0].label, dailyMeans: played[$0].daily) }
+            if let error = failure.error { throw error }
+            guard played.allSatisfy({ $0 != nil }) else { return nil }
+            generator = played[played.count - 1]!.end
+            return played.map { $0!.outcomes }
         case .fast(var master):
             let key = master.next()
+            let played = parallelRuns(count: policies * runs, threads: threads) { index -> Outcome? in
+                guard !failure.isSet else { return nil }
+                let stream = Generator.fast(Xoshiro256(key: key, stream: UInt64(index % runs)))
+                do throws(Failure) {
+                    return try play(RunSlot(policy: index / runs, ordinal: index % runs), stream)?.0
+                } catch {
+                    failure.record(error)
+                    return nil
+                }
+            }
+            if let error = failure.error { throw error }
+            guard played.allSatisfy({ $0 != nil }) else { return nil }
             generator = .fast(master)
-            let daily = parallelRuns(count: policies.count * runs, threads: threads) { index in
-                var run = Run(world: world, policy: policies[index / runs],
-                              generator: .fast(Xoshiro256(key: key, stream: UInt64(index % runs))), oracleValue: oracleValue)
-                return play(&run, schedule: schedule)
-            }
-            return policies.indices.map { p in
-                Curve(label: policies[p].label, dailyMeans: Array(daily[(p * runs)..<((p + 1) * runs)]))
-            }
+            return (0..<policies).map { p in played[(p * runs)..<((p + 1) * runs)].map { $0! } }
         }
     }
 
@@ -142,6 +181,17 @@ public enum Experiment {
         }
         return slots.values()
     }
+}
+
+/// The first error of parallel work; later ones are dropped, since the first already stops the work.
+private final class FirstError<Failure: Error>: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Owned by `lock`: written by any worker, read by all.
+    private var first: Failure?
+
+    func record(_ error: Failure) { lock.withLock { if first == nil { first = error } } }
+    var error: Failure? { lock.withLock { first } }
+    var isSet: Bool { error != nil }
 }
 
 /// Result slots written by worker threads, each index by exactly one worker (so no two threads

@@ -13,7 +13,7 @@ import Foundation
 /// checkpoint), exactly as a day in progress would be.
 final class CommitQueue: @unchecked Sendable {
     private enum Work {
-        case day(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint)
+        case day(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, picks: [Int]?)
         case endRun(RunRecord)
     }
 
@@ -23,6 +23,7 @@ final class CommitQueue: @unchecked Sendable {
     private let daysTotal: Int
     private let progress: (@Sendable (Int, Int) -> Void)?
     private let capacity: Int
+    /// Its lock owns every variable below: run threads and the writer thread meet only there.
     private let condition = NSCondition()
     private var pending: [Work] = []
     /// Threads waiting, so that each side is woken only when the other may go on: the writer when
@@ -49,10 +50,11 @@ final class CommitQueue: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands over a day played by a run: its decisions and the checkpoint after its fit.
-    /// Throws the writer's error, if it met one: the job cannot go on.
-    func commitDay(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint) throws {
-        try enqueue(.day(run: run, summary: summary, decisions: decisions, checkpoint: checkpoint))
+    /// Hands over a day played by a run: its decisions and the checkpoint after its fit (with a live
+    /// run's picks per post). Throws the writer's error, if it met one: the job cannot go on.
+    func commitDay(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint,
+                   picks: [Int]? = nil) throws {
+        try enqueue(.day(run: run, summary: summary, decisions: decisions, checkpoint: checkpoint, picks: picks))
     }
 
     /// Marks a run finished once all its days are committed.
@@ -60,8 +62,9 @@ final class CommitQueue: @unchecked Sendable {
         try enqueue(.endRun(run))
     }
 
-    /// Waits until everything handed over is committed; throws the writer's error, if any.
-    func finish() throws {
+    /// Waits until everything handed over is committed (the writer thread then ends); returns the
+    /// writer's error, if it met one.
+    func finish() -> (any Error)? {
         condition.lock()
         defer { condition.unlock() }
         closed = true
@@ -69,7 +72,7 @@ final class CommitQueue: @unchecked Sendable {
         runsWaiting += 1
         while !finished { condition.wait() }
         runsWaiting -= 1
-        if let failure { throw failure }
+        return failure
     }
 
     private func enqueue(_ work: Work) throws {
@@ -102,9 +105,9 @@ final class CommitQueue: @unchecked Sendable {
             condition.unlock()
             do {
                 switch work {
-                case .day(let run, let summary, let decisions, let checkpoint):
+                case .day(let run, let summary, let decisions, let checkpoint, let picks):
                     try store.commitDay(run: run, summary: summary, decisions: decisions, checkpoint: checkpoint,
-                                        world: world, jobDaysDone: done, jobID: jobID)
+                                        world: world, picks: picks, jobDaysDone: done, jobID: jobID)
                     progress?(done, daysTotal)
                 case .endRun(let run):
                     try store.endRun(run)

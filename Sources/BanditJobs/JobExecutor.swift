@@ -1,26 +1,49 @@
-// Long work against a store: R runs × D days per policy, committed day by day, resumable exactly.
+// The one job engine: every long command (runs, compare, day, step, resume) played, committed day by day, resumed exactly.
 
 import BanditCore
 import BanditStore
-import Dispatch
 import Foundation
 
 /// How an execution ended.
 public enum JobOutcome: Sendable, Equatable {
+    /// A `runs` job: its curves, now the experiment's results.
     case finished([Curve])
-    /// Stopped at a day boundary because `shouldStop` said so; completed days are kept.
-    case stopped
+    /// A `day` or `step` job: the days it played (all of the job's days are now committed).
+    case played([DaySummary])
+    /// Stopped at a day boundary; every completed day is committed and `resume` continues it.
+    case stopped(JobStop)
+}
+
+/// Why a job stops before its end.
+public enum JobStop: Sendable, Equatable {
+    /// `cancel` or Ctrl-C: stored as `cancelled`.
+    case cancelled
+    /// The process is stopping: stored as `interrupted`, resumed when a daemon starts again.
+    case interrupted
+
+    var state: JobState { self == .cancelled ? .cancelled : .interrupted }
+    var message: String { self == .cancelled ? "stopped by the user" : "the daemon stopped" }
+}
+
+/// A live run in memory with its stored record: what `day` and `step` jobs play.
+public struct LiveRun: Sendable {
+    public var record: RunRecord
+    public var run: Run
+
+    public init(record: RunRecord, run: Run) {
+        self.record = record
+        self.run = run
+    }
 }
 
 /// Executes jobs: creates or continues each run, plays its days, and commits every day with its
-/// decisions and the checkpoint after its fit (through a `CommitQueue`, on a writer thread), so that a
-/// crash loses only days not yet committed, which resumption plays again.
+/// decisions and the checkpoint after its fit through a `CommitQueue` (on a writer thread), so that
+/// a crash loses only days not yet committed, which resumption plays again. It also keeps the job's
+/// stored state: `running` while it plays, then finished, cancelled, interrupted or failed (with the
+/// error's sentence).
 ///
-/// Which generator each run starts from is fixed by the job, never by timing: with `numpy`, every
-/// policy starts from the job's start generator and each run continues the previous run's stream
-/// (the notebook's `run_sequences`), so policies execute in parallel; with `default`, one key is
-/// drawn from the start generator and run r of every policy uses the stream (key, r), so runs
-/// execute in parallel. A continued job therefore ends bit for bit where an uninterrupted one would.
+/// Which generator each run starts from is fixed by `Experiment.scheduleRuns`, the same rule as an
+/// in-memory compare, never by timing: a continued job ends bit for bit where an uninterrupted one would.
 public struct JobExecutor: Sendable {
     public let store: Store
     public var threads: Int
@@ -38,143 +61,153 @@ public struct JobExecutor: Sendable {
                             startGenerator: experiment.generator)
     }
 
-    /// Executes a job, or continues it from where it stopped, until it finishes or `shouldStop`
-    /// returns true at a day boundary. `progress` receives (days done, days in all).
+    /// Executes a `runs` job, or continues it from where it stopped.
     public func execute(
-        jobID: Int64, shouldStop: @escaping @Sendable () -> Bool = { false },
+        jobID: Int64, shouldStop: @escaping @Sendable () -> JobStop? = { nil },
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> JobOutcome {
-        guard var job = try store.job(id: jobID) else { throw StoreError.noSuchJob(jobID) }
+        var none: LiveRun?
+        return try execute(jobID: jobID, live: &none, shouldStop: shouldStop, progress: progress)
+    }
+
+    /// Executes a job, or continues it from where it stopped, until it ends or `shouldStop` asks at a
+    /// day boundary. `live` is the live run a `day` or `step` job plays (it plays on in place);
+    /// `progress` receives (days committed, days in all).
+    ///
+    /// On an error the job is stored as failed with the error's sentence, or as interrupted when the
+    /// error may pass (a full disk, an I/O error) so that `resume` can continue it; the error is
+    /// rethrown, together with the state's own failure if that could not be stored either.
+    public func execute(
+        jobID: Int64, live: inout LiveRun?, shouldStop: @escaping @Sendable () -> JobStop? = { nil },
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> JobOutcome {
+        guard let job = try store.job(id: jobID) else { throw StoreError.noSuchJob(jobID) }
         guard let experiment = try store.experiment(id: job.experimentID), let world = experiment.world else {
             throw StoreError.corrupt(path: store.path, detail: "job \(jobID) has no experiment with a world")
         }
         guard job.state != .finished && job.state != .failed else {
-            throw StoreError.database(path: store.path, detail: "job \(jobID) is \(job.state.rawValue): nothing to continue")
+            throw JobError.notResumable(jobID, job.state)
         }
-        // On failure the job returns to how it was (a new job counts as interrupted), to be resumed.
-        let previous = job.state == .running ? JobState.interrupted : job.state
-        if job.state != .running {
-            try store.setJobState(id: jobID, .running, resuming: job.state.isResumable)
-            job.state = .running
+        if job.kind != .runs {
+            guard let run = live, run.record.id == job.liveRunID else { throw JobError.liveRunReplaced(jobID) }
         }
-        let context = Context(store: store, job: job, world: world, oracle: world.oracle().best,
-                              existing: try store.runs(jobID: jobID), shouldStop: shouldStop, progress: progress)
+        try store.setJobState(id: jobID, .running, resuming: job.state != .running)
         do {
             let outcome: JobOutcome
-            switch job.startGenerator {
-            case .numpy: outcome = try context.executeByPolicy(threads: threads)
-            case .fast(var master):
-                let key = master.next()
-                outcome = try context.executeInParallel(key: key, endGenerator: .fast(master), threads: threads)
+            if job.kind == .runs {
+                outcome = try Play(store: store, job: job, world: world, shouldStop: shouldStop, progress: progress)
+                    .runs(threads: threads)
+            } else {
+                outcome = try playLive(job, run: &live!, world: world, shouldStop: shouldStop, progress: progress)
             }
+            if case .stopped(let stop) = outcome { try store.setJobState(id: jobID, stop.state, message: stop.message) }
             return outcome
         } catch {
-            try? store.setJobState(id: jobID, previous, message: "\(error)")
+            let passing = (error as? StoreError).map { if case .full = $0 { true } else if case .io = $0 { true } else { false } } ?? false
+            do {
+                try store.setJobState(id: jobID, passing ? .interrupted : .failed, message: "\(error)")
+            } catch let stateError {
+                throw JobError.stateLost(error: "\(error)", state: "\(stateError)")
+            }
             throw error
+        }
+    }
+
+    /// D days of the live run, each committed (after its fit, for `step`) with the run's picks.
+    private func playLive(
+        _ job: JobRecord, run live: inout LiveRun, world: World, shouldStop: @Sendable () -> JobStop?,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) throws -> JobOutcome {
+        let commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: job.daysDone,
+                                  daysTotal: job.daysTotal, progress: progress, capacity: 8)
+        var played: [DaySummary] = []
+        var stop: JobStop?
+        for _ in job.daysDone..<job.daysTotal {
+            if let asked = shouldStop() {
+                stop = asked
+                break
+            }
+            let summary = live.run.playDay(decisions: job.schedule.decisionsPerDay)
+            if job.kind == .step { live.run.fit() }
+            do {
+                try commits.commitDay(run: live.record, summary: summary, decisions: live.run.lastDay,
+                                      checkpoint: live.run.checkpoint, picks: live.run.recommender.counts)
+            } catch {
+                break  // The writer failed: `finish` returns its error.
+            }
+            live.record.daysPlayed = summary.day
+            played.append(summary)
+        }
+        if let failure = commits.finish() { throw failure }
+        if let stop { return .stopped(stop) }
+        try store.finishLiveJob(job.id)
+        return .played(played)
+    }
+}
+
+/// Why a job cannot execute.
+public enum JobError: Error, CustomStringConvertible, Sendable, Equatable {
+    case notResumable(Int64, JobState)
+    case liveRunReplaced(Int64)
+    case stateLost(error: String, state: String)
+
+    public var description: String {
+        switch self {
+        case .notResumable(let id, let state): "job \(id) is \(state.rawValue): nothing to continue"
+        case .liveRunReplaced(let id): "job \(id): its live run was replaced (policy, reset or world): nothing to continue"
+        case .stateLost(let error, let state): "\(error) (and the job's state could not be stored: \(state))"
         }
     }
 }
 
-/// One execution of one job.
-private final class Context: @unchecked Sendable {
+/// One execution of a `runs` job: its runs scheduled by the engine's rule, each created or
+/// continued from the store and committed day by day.
+private struct Play: Sendable {
     let store: Store
     let job: JobRecord
     let world: World
-    let oracle: Double
-    let shouldStop: @Sendable () -> Bool
+    let shouldStop: @Sendable () -> JobStop?
     let progress: (@Sendable (Int, Int) -> Void)?
-    private var existing: [String: RunRecord] = [:]
-    private let lock = NSLock()
-    /// Where runs hand over their days (created per execution: its thread ends with `finish`).
-    private let commits: CommitQueue
 
-    init(store: Store, job: JobRecord, world: World, oracle: Double, existing: [RunRecord],
-         shouldStop: @escaping @Sendable () -> Bool, progress: (@Sendable (Int, Int) -> Void)?) {
-        self.store = store
-        self.job = job
-        self.world = world
-        self.oracle = oracle
-        self.shouldStop = shouldStop
-        self.progress = progress
-        for run in existing { self.existing[Self.key(run.policy, run.ordinal)] = run }
-        commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: existing.reduce(0) { $0 + $1.daysPlayed },
-                              daysTotal: job.daysTotal, progress: progress, capacity: 8)
+    func runs(threads: Int) throws -> JobOutcome {
+        let oracle = world.oracle().best
+        let stored = try store.runs(jobID: job.id)
+        let existing = Dictionary(stored.map { (Self.key($0.policy, $0.ordinal), $0) }, uniquingKeysWith: { first, _ in first })
+        let commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: stored.reduce(0) { $0 + $1.daysPlayed },
+                                  daysTotal: job.daysTotal, progress: progress, capacity: 8)
+        let policies = job.policies
+        var generator = job.startGenerator
+        let stop = StopLatch(shouldStop)
+        let daily: [[[Double]]]?
+        do {
+            daily = try Experiment.scheduleRuns(policies: policies.count, runs: job.schedule.runs, generator: &generator,
+                                                threads: threads) { slot, start throws in
+                try play(policies[slot.policy], ordinal: slot.ordinal, fresh: start, existing: existing[Self.key(policies[slot.policy], slot.ordinal)],
+                         oracle: oracle, commits: commits, stop: stop)
+            }
+        } catch {
+            // A run's own failure, or the writer's (which makes the runs fail): the writer's comes first.
+            throw commits.finish() ?? error
+        }
+        if let failure = commits.finish() { throw failure }
+        guard let daily else { return .stopped(stop.reason ?? .interrupted) }
+        let curves = policies.indices.map { Curve(label: policies[$0].label, dailyMeans: daily[$0]) }
+        try store.finishJob(job, curves: curves, experimentGenerator: generator)
+        return .finished(curves)
     }
 
     static func key(_ policy: Policy, _ ordinal: Int) -> String { "\(policy.label)#\(ordinal)" }
 
-    /// numpy: one stream per policy, run after run, each policy from the job's start; policies are
-    /// independent, so they execute in parallel, and the experiment's generator ends where the last
-    /// policy's stream ended.
-    func executeByPolicy(threads: Int) throws -> JobOutcome {
-        let policies = job.policies, runs = job.schedule.runs
-        let gathered = Gathered<(daily: [[Double]], end: Generator)>(count: policies.count)
-        let workers = max(1, min(threads, policies.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            policies: for index in stride(from: worker, to: policies.count, by: workers) {
-                var generator = job.startGenerator
-                var means: [[Double]] = []
-                for ordinal in 0..<runs {
-                    if gathered.failed { return }
-                    do {
-                        guard let (daily, next) = try play(policy: policies[index], ordinal: ordinal, fresh: generator) else {
-                            continue policies
-                        }
-                        means.append(daily)
-                        generator = next
-                    } catch {
-                        gathered.fail(error)
-                        return
-                    }
-                }
-                gathered.store((means, generator), at: index)
-            }
-        }
-        try commits.finish()
-        if let failure = gathered.failure { throw failure }
-        guard let played = gathered.complete else { return .stopped }
-        let curves = policies.indices.map { Curve(label: policies[$0].label, dailyMeans: played[$0].daily) }
-        try store.finishJob(job, curves: curves, experimentGenerator: played[played.count - 1].end)
-        return .finished(curves)
-    }
-
-    /// default: every (policy, run) from its own stream, on up to `threads` threads.
-    func executeInParallel(key: UInt64, endGenerator: Generator, threads: Int) throws -> JobOutcome {
-        let policies = job.policies, runs = job.schedule.runs
-        let tasks = policies.count * runs
-        let gathered = Gathered<[Double]>(count: tasks)
-        let workers = max(1, min(threads, tasks))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: tasks, by: workers) {
-                if gathered.failed || shouldStop() { return }
-                let policy = policies[index / runs], ordinal = index % runs
-                do {
-                    let stream = Generator.fast(Xoshiro256(key: key, stream: UInt64(ordinal)))
-                    if let outcome = try play(policy: policy, ordinal: ordinal, fresh: stream) {
-                        gathered.store(outcome.daily, at: index)
-                    }
-                } catch {
-                    gathered.fail(error)
-                }
-            }
-        }
-        try commits.finish()
-        if let failure = gathered.failure { throw failure }
-        guard let daily = gathered.complete else { return .stopped }
-        let curves = policies.indices.map { p in
-            Curve(label: policies[p].label, dailyMeans: Array(daily[(p * runs)..<((p + 1) * runs)]))
-        }
-        try store.finishJob(job, curves: curves, experimentGenerator: endGenerator)
-        return .finished(curves)
-    }
-
     /// Plays one run to its last day, creating it from `fresh` or continuing it from the store.
     /// Returns its daily means and its final generator, or nil when stopped.
-    private func play(policy: Policy, ordinal: Int, fresh: Generator) throws -> (daily: [Double], generator: Generator)? {
+    private func play(
+        _ policy: Policy, ordinal: Int, fresh: Generator, existing: RunRecord?, oracle: Double, commits: CommitQueue,
+        stop: StopLatch
+    ) throws -> (daily: [Double], end: Generator)? {
         let schedule = job.schedule
         var run: Run
         let record: RunRecord
-        if let stored = existingRun(policy, ordinal) {
+        if let stored = existing {
             if stored.status == .finished {
                 let checkpoint = try store.latestCheckpoint(runID: stored.id, world: world)
                 return (try store.dailyMeans(runID: stored.id), checkpoint.generator)
@@ -189,7 +222,7 @@ private final class Context: @unchecked Sendable {
                                         status: .running, checkpoint: run.checkpoint, world: world)
         }
         while run.days.count < schedule.days {
-            if shouldStop() { return nil }
+            if stop.asked() { return nil }
             let summary = run.playDay(decisions: schedule.decisionsPerDay)
             run.fit()
             try commits.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint)
@@ -197,47 +230,23 @@ private final class Context: @unchecked Sendable {
         try commits.endRun(record)
         return (run.days.map(\.meanViewingTime), run.generator)
     }
-
-    private func existingRun(_ policy: Policy, _ ordinal: Int) -> RunRecord? {
-        lock.lock()
-        defer { lock.unlock() }
-        return existing[Self.key(policy, ordinal)]
-    }
 }
 
-/// What parallel work hands back: each task's result, or the first error.
-private final class Gathered<Value>: @unchecked Sendable {
+/// Remembers the first stop asked of a job's runs, so that every run stops for the same reason.
+private final class StopLatch: @unchecked Sendable {
+    private let ask: @Sendable () -> JobStop?
     private let lock = NSLock()
-    private var results: [Value?]
-    private var error: (any Error)?
+    /// Owned by `lock`: set once by whichever run thread first sees a stop.
+    private var first: JobStop?
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
+    init(_ ask: @escaping @Sendable () -> JobStop?) { self.ask = ask }
 
-    func store(_ value: Value, at index: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        results[index] = value
+    func asked() -> Bool {
+        if reason != nil { return true }
+        guard let stop = ask() else { return false }
+        lock.withLock { if first == nil { first = stop } }
+        return true
     }
 
-    func fail(_ error: any Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if self.error == nil { self.error = error }
-    }
-
-    var failed: Bool { failure != nil }
-
-    var failure: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
-
-    /// Every task's result, when all finished.
-    var complete: [Value]? {
-        lock.lock()
-        defer { lock.unlock() }
-        let all = results.compactMap { $0 }
-        return all.count == results.count ? all : nil
-    }
+    var reason: JobStop? { lock.withLock { first } }
 }

@@ -55,6 +55,7 @@ public final class Daemon: @unchecked Sendable {
         _ = pipe(&fds)
         wake = (fds[0], fds[1])
         workspace.shutdown = { [weak self] in self?.stop() }
+        workspace.jobEnded = { [logger] line in logger.info("\(line)") }
     }
 
     /// Asks the daemon to stop; `run()` then stops the jobs at their next day boundary and returns.

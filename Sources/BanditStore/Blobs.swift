@@ -79,6 +79,21 @@ enum DoublesBlob {
     }
 }
 
+/// Counts (a live run's picks per post): little-endian int64.
+enum CountsBlob {
+    static func encode(_ values: [Int]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 * values.count)
+        for value in values { appendLittleEndian(Int64(value), to: &bytes) }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8], count: Int) -> [Int]? {
+        guard bytes.count == 8 * count else { return nil }
+        return stride(from: 0, to: bytes.count, by: 8).map { Int(Int64(bitPattern: readUInt64(bytes, at: $0))) }
+    }
+}
+
 func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
     for shift in stride(from: 0, to: T.bitWidth, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
 }

@@ -96,3 +96,23 @@ public struct StoredResult: Sendable, Equatable {
     public var schedule: Schedule
     public var jobID: Int64?
 }
+
+/// A run in figures: what `stats` shows of a live run.
+public struct RunSummary: Sendable, Equatable {
+    public var record: RunRecord
+    public var days: Int
+    public var decisions: Int
+    public var fits: Int
+    /// Decisions per post so far.
+    public var picks: [Int]
+}
+
+/// Consecutive days of a run taken together (a long run's older days in `stats`).
+public struct DayBin: Sendable, Equatable {
+    public var firstDay: Int
+    public var lastDay: Int
+    public var decisions: Int
+    /// Per decision over the bin's days.
+    public var meanViewingTime: Double
+    public var regret: Double
+}

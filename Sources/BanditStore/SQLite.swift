@@ -17,9 +17,12 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// One connection to a database file. Not thread-safe: the store serialises access.
+/// One connection to a database file, with its cache of prepared statements. Not thread-safe: the
+/// store lends each connection to one thread at a time.
 final class Connection {
     private(set) var handle: OpaquePointer?
+    /// Prepared statements by their SQL text, kept for the connection's life.
+    private var statements: [String: Statement] = [:]
 
     init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -37,8 +40,9 @@ final class Connection {
 
     deinit { close() }
 
-    /// Closes the connection; statements must have been finalised.
+    /// Closes the connection, finalising its cached statements first.
     func close() {
+        statements.removeAll()
         guard let handle else { return }
         sqlite3_close_v2(handle)
         self.handle = nil
@@ -65,6 +69,14 @@ final class Connection {
         try Statement(connection: self, sql: sql)
     }
 
+    /// A prepared statement from the cache, prepared on first use.
+    func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
     /// The single integer a query returns (e.g. a PRAGMA), or nil when it returns no row.
     func integer(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try prepare(sql)
@@ -79,10 +91,14 @@ final class Connection {
             try execute("COMMIT")
             return value
         } catch {
-            try? execute("ROLLBACK")
+            // A failed migration is reported; a rollback that fails too leaves nothing worse to say.
+            if inTransaction { try? execute("ROLLBACK") }
             throw error
         }
     }
+
+    /// Inside a transaction (SQLite ends one by itself on some errors, such as a full disk).
+    var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     var changes: Int { Int(sqlite3_changes64(handle)) }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
@@ -169,9 +185,6 @@ final class Statement {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
-
-    /// Resets for another step with the same bindings (only the changed ones need binding again).
-    func resetKeepingBindings() { sqlite3_reset(handle) }
 
     var columnCount: Int32 { sqlite3_column_count(handle) }
 

@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 1
+    static let version = 2
 
     static let migrations: [String] = [
         // 0 → 1
@@ -126,6 +126,11 @@ enum Schema {
             FROM decisions c
             JOIN runs u ON u.id = c.run_id
             JOIN experiments e ON e.id = u.experiment_id;
+        """,
+        // 1 → 2: a live run's picks per post at each checkpoint, so that `stats` reads them without
+        // scanning the run's decisions (NULL in rows written before: read by a scan, once).
+        """
+        ALTER TABLE checkpoints ADD COLUMN picks BLOB;
         """,
     ]
 }

@@ -40,12 +40,18 @@ public final class Store: @unchecked Sendable {
     public let path: String
     public let options: StoreOptions
 
+    /// The one connection that writes, with everything below it, owned by `lock`: every write
+    /// (a command's effects, a job's commit thread) takes it for one transaction.
     private var connection: Connection?
-    private var statements: [String: Statement] = [:]
-    /// Multi-row decision inserts by their number of rows (also in `statements`).
+    /// Multi-row decision inserts by their number of rows (statements of `connection`).
     private var decisionInserts: [Int: Statement] = [:]
     private let lock = NSLock()
     private var lockFile: Int32 = -1
+    /// Idle read-only connections, owned by `readersLock`. A read borrows one for a single read
+    /// transaction, so reads see committed state only and never wait for a writer (WAL).
+    private var idleReaders: [Connection] = []
+    private var readersClosed = false
+    private let readersLock = NSLock()
 
     /// Opens (creating if needed) the store of a state directory and takes its exclusive lock.
     public init(directory: String, options: StoreOptions = StoreOptions()) throws(StoreError) {
@@ -65,9 +71,14 @@ public final class Store: @unchecked Sendable {
 
     /// Closes the database (SQLite checkpoints and removes the `-wal` file) and releases the lock.
     public func close() {
+        // Readers first: SQLite removes the `-wal` file when the last connection closes.
+        readersLock.withLock {
+            readersClosed = true
+            for reader in idleReaders { reader.close() }
+            idleReaders.removeAll()
+        }
         lock.lock()
         defer { lock.unlock() }
-        statements.removeAll()
         decisionInserts.removeAll()
         connection?.close()
         connection = nil
@@ -174,7 +185,7 @@ public final class Store: @unchecked Sendable {
         return .database(path: path, detail: error.message)
     }
 
-    /// Runs `body` under the store's lock with its connection, translating errors.
+    /// Runs `body` under the store's lock with the writing connection, translating errors.
     private func locked<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -190,25 +201,69 @@ public final class Store: @unchecked Sendable {
     /// throws. BEGIN and COMMIT are cached statements like the rest (a day commits hundreds a second).
     private func transaction<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
         try locked { connection in
-            try statement("BEGIN IMMEDIATE").run()
+            try connection.statement("BEGIN IMMEDIATE").run()
             do {
                 let value = try body(connection)
-                try statement("COMMIT").run()
+                try connection.statement("COMMIT").run()
                 return value
             } catch {
-                try? statement("ROLLBACK").run()
+                // SQLite has already rolled back after some errors (a full disk): nothing is left to undo.
+                if connection.inTransaction {
+                    do {
+                        try connection.statement("ROLLBACK").run()
+                    } catch let rollback {
+                        throw StoreError.database(path: path, detail: "\(translate(error)); then the rollback failed: \(rollback)")
+                    }
+                }
                 throw error
             }
         }
     }
 
-    /// A cached prepared statement (callers hold the lock).
+    /// A cached statement of the writing connection (callers hold the lock).
     private func statement(_ sql: String) throws -> Statement {
-        if let cached = statements[sql] { return cached }
         guard let connection else { throw StoreError.closed(path: path) }
-        let prepared = try connection.prepare(sql)
-        statements[sql] = prepared
-        return prepared
+        return try connection.statement(sql)
+    }
+
+    /// Runs `body` with a read-only connection of its own inside one read transaction: it sees the
+    /// state of the last commit before it began, whatever commits meanwhile, and waits for no writer.
+    private func reading<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
+        let reader = try borrowReader()
+        // A reader whose transaction did not end cleanly is closed, not lent again.
+        var reusable = false
+        defer { reusable ? giveBack(reader) : reader.close() }
+        do {
+            try reader.statement("BEGIN").run()
+            let result = Result { try body(reader) }
+            try reader.statement("COMMIT").run()
+            reusable = true
+            return try result.get()
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    private func borrowReader() throws(StoreError) -> Connection {
+        let idle: Connection?? = readersLock.withLock { readersClosed ? nil : .some(idleReaders.popLast()) }
+        guard let idle else { throw .closed(path: path) }
+        if let idle { return idle }
+        do {
+            let reader = try Connection(path: path)
+            try reader.execute("PRAGMA query_only=ON")
+            return reader
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    private func giveBack(_ reader: Connection) {
+        let keep = readersLock.withLock {
+            guard !readersClosed else { return false }
+            idleReaders.append(reader)
+            return true
+        }
+        if !keep { reader.close() }
     }
 
     // MARK: Experiments
@@ -246,27 +301,27 @@ public final class Store: @unchecked Sendable {
     }
 
     public func experiment(named name: String) throws(StoreError) -> ExperimentRecord? {
-        try locked { _ in
-            try statement("SELECT \(Self.experimentColumns) FROM experiments WHERE name = ?").bind(1, name)
+        try reading { c in
+            try c.statement("SELECT \(Self.experimentColumns) FROM experiments WHERE name = ?").bind(1, name)
                 .rows(readExperiment).first
         }
     }
 
     public func experiment(id: Int64) throws(StoreError) -> ExperimentRecord? {
-        try locked { _ in
-            try statement("SELECT \(Self.experimentColumns) FROM experiments WHERE id = ?").bind(1, id)
+        try reading { c in
+            try c.statement("SELECT \(Self.experimentColumns) FROM experiments WHERE id = ?").bind(1, id)
                 .rows(readExperiment).first
         }
     }
 
     /// Every experiment with its days logged and the labels of its stored results.
     public func experiments() throws(StoreError) -> [ExperimentSummary] {
-        try locked { _ in
-            let records = try statement("SELECT \(Self.experimentColumns) FROM experiments ORDER BY name").rows(readExperiment)
+        try reading { c in
+            let records = try c.statement("SELECT \(Self.experimentColumns) FROM experiments ORDER BY name").rows(readExperiment)
             return try records.map { record in
-                let days = try statement("SELECT count(*) FROM days JOIN runs ON runs.id = days.run_id WHERE runs.experiment_id = ?")
+                let days = try c.statement("SELECT count(*) FROM days JOIN runs ON runs.id = days.run_id WHERE runs.experiment_id = ?")
                     .bind(1, record.id).rows { $0.int(0) }.first ?? 0
-                let labels = try statement("SELECT policy FROM results WHERE experiment_id = ? ORDER BY created_at, policy")
+                let labels = try c.statement("SELECT policy FROM results WHERE experiment_id = ? ORDER BY created_at, policy")
                     .bind(1, record.id).rows { $0.string(0) }
                 return ExperimentSummary(experiment: record, daysLogged: days, results: labels)
             }
@@ -352,18 +407,20 @@ public final class Store: @unchecked Sendable {
             try statement("INSERT INTO runs (experiment_id, job_id, policy, ordinal, status) VALUES (?, ?, ?, ?, ?)")
                 .bind([experimentID, jobID, policy.label, ordinal, status.rawValue]).run()
             let id = connection.lastInsertRowID
-            try insertCheckpoint(runID: id, sequence: 0, checkpoint, world: world)
+            try insertCheckpoint(runID: id, sequence: 0, checkpoint, world: world, picks: status == .live ? Array(repeating: 0, count: world.actions) : nil)
             if status == .live { try shareGenerator(experimentID: experimentID, checkpoint.generator) }
             return RunRecord(id: id, experimentID: experimentID, jobID: jobID, policy: policy, ordinal: ordinal,
                              status: status, daysPlayed: 0)
         }
     }
 
-    private func insertCheckpoint(runID: Int64, sequence: Int, _ checkpoint: RunCheckpoint, world: World) throws {
+    private func insertCheckpoint(runID: Int64, sequence: Int, _ checkpoint: RunCheckpoint, world: World, picks: [Int]?) throws {
         let blob = CoefficientsBlob.encode(members: checkpoint.members, actions: world.actions, features: world.features,
                                            engineLayout: checkpoint.coefficients)
-        try statement("INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, checkpoint.generator.state.encoded()]).run()
+        try statement("""
+            INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator, picks) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, checkpoint.generator.state.encoded(),
+                       picks.map(CountsBlob.encode)]).run()
     }
 
     private func nextCheckpointSequence(runID: Int64) throws -> Int {
@@ -377,15 +434,16 @@ public final class Store: @unchecked Sendable {
 
     /// Commits one day atomically: its decisions, its summary, the checkpoint taken after it (and after
     /// the fit that follows, when there is one), the run's progress and, for a job, the job's.
+    /// `picks`, a live run's picks per post so far, goes with the checkpoint (for `stats`).
     public func commitDay(
         run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, world: World,
-        jobDaysDone: Int? = nil, jobID: Int64? = nil
+        picks: [Int]? = nil, jobDaysDone: Int? = nil, jobID: Int64? = nil
     ) throws(StoreError) {
         try transaction { _ in
             try insertDecisions(runID: run.id, day: summary.day, decisions)
             try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
                 .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
-            try recordCheckpoint(run: run, checkpoint, world: world)
+            try recordCheckpoint(run: run, checkpoint, world: world, picks: picks)
             if let done = jobDaysDone, let job = jobID ?? run.jobID {
                 try statement("UPDATE jobs SET days_done = ?, updated_at = \(Self.now) WHERE id = ?").bind(1, done).bind(2, job).run()
             }
@@ -427,13 +485,13 @@ public final class Store: @unchecked Sendable {
     }
 
     /// A checkpoint on its own (after a `fit` of the live run), with the run's progress.
-    public func saveCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World) throws(StoreError) {
-        try transaction { _ in try recordCheckpoint(run: run, checkpoint, world: world) }
+    public func saveCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World, picks: [Int]? = nil) throws(StoreError) {
+        try transaction { _ in try recordCheckpoint(run: run, checkpoint, world: world, picks: picks) }
     }
 
-    private func recordCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World) throws {
+    private func recordCheckpoint(run: RunRecord, _ checkpoint: RunCheckpoint, world: World, picks: [Int]?) throws {
         let sequence = try nextCheckpointSequence(runID: run.id)
-        try insertCheckpoint(runID: run.id, sequence: sequence, checkpoint, world: world)
+        try insertCheckpoint(runID: run.id, sequence: sequence, checkpoint, world: world, picks: picks)
         if run.status == .live {
             try shareGenerator(experimentID: run.experimentID, checkpoint.generator)
         } else if !options.keepAllCheckpoints {
@@ -459,33 +517,33 @@ public final class Store: @unchecked Sendable {
     }
 
     public func runs(jobID: Int64) throws(StoreError) -> [RunRecord] {
-        try locked { _ in
-            try statement("SELECT \(Self.runColumns) FROM runs WHERE job_id = ? ORDER BY id").bind(1, jobID).rows(readRun)
+        try reading { c in
+            try c.statement("SELECT \(Self.runColumns) FROM runs WHERE job_id = ? ORDER BY id").bind(1, jobID).rows(readRun)
         }
     }
 
     /// The experiment's live run, if it has one.
     public func liveRun(experimentID: Int64) throws(StoreError) -> RunRecord? {
-        try locked { _ in
-            try statement("SELECT \(Self.runColumns) FROM runs WHERE experiment_id = ? AND status = 'live'")
+        try reading { c in
+            try c.statement("SELECT \(Self.runColumns) FROM runs WHERE experiment_id = ? AND status = 'live'")
                 .bind(1, experimentID).rows(readRun).first
         }
     }
 
     /// Each day's mean viewing time of a run, day 1 first.
     public func dailyMeans(runID: Int64) throws(StoreError) -> [Double] {
-        try locked { _ in
-            try statement("SELECT mean_viewing_time FROM days WHERE run_id = ? ORDER BY day").bind(1, runID).rows { $0.double(0) }
+        try reading { c in
+            try c.statement("SELECT mean_viewing_time FROM days WHERE run_id = ? ORDER BY day").bind(1, runID).rows { $0.double(0) }
         }
     }
 
     /// The latest checkpoint of a run.
     public func latestCheckpoint(runID: Int64, world: World) throws(StoreError) -> RunCheckpoint {
-        try locked { _ in try readLatestCheckpoint(runID: runID, world: world) }
+        try reading { c in try readLatestCheckpoint(c, runID: runID, world: world) }
     }
 
-    private func readLatestCheckpoint(runID: Int64, world: World) throws -> RunCheckpoint {
-        let rows = try statement("""
+    private func readLatestCheckpoint(_ c: Connection, runID: Int64, world: World) throws -> RunCheckpoint {
+        let rows = try c.statement("""
             SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1
             """).bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         guard let checkpoint = rows.first else { throw StoreError.corrupt(path: path, detail: "run \(runID) has no checkpoint") }
@@ -502,22 +560,22 @@ public final class Store: @unchecked Sendable {
 
     /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).
     public func checkpoints(runID: Int64, world: World) throws(StoreError) -> [RunCheckpoint] {
-        try locked { _ in
-            try statement("SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence")
+        try reading { c in
+            try c.statement("SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence")
                 .bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         }
     }
 
     /// A run with its latest checkpoint, its days and all its decisions: enough to continue it.
     public func loadRun(id: Int64, world: World) throws(StoreError) -> StoredRun {
-        try locked { _ in
-            guard let record = try statement("SELECT \(Self.runColumns) FROM runs WHERE id = ?").bind(1, id).rows(readRun).first
+        try reading { c in
+            guard let record = try c.statement("SELECT \(Self.runColumns) FROM runs WHERE id = ?").bind(1, id).rows(readRun).first
             else { throw StoreError.noSuchRun(id) }
-            let checkpoint = try readLatestCheckpoint(runID: id, world: world)
-            let days = try statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? ORDER BY day")
-                .bind(1, id).rows { DaySummary(day: $0.int(0), decisions: $0.int(1), meanViewingTime: $0.double(2), regret: $0.double(3)) }
+            let checkpoint = try readLatestCheckpoint(c, runID: id, world: world)
+            let days = try c.statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? ORDER BY day")
+                .bind(1, id).rows(Self.readDay)
             var history = [[Decision]](repeating: [], count: checkpoint.daysPlayed)
-            let decisions = try statement("""
+            let decisions = try c.statement("""
                 SELECT day, context, action, propensity, viewing_time FROM decisions
                 WHERE run_id = ? AND day <= ? ORDER BY day, idx
                 """)
@@ -535,10 +593,62 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// A run as `stats` shows it, from its per-day rows and its latest checkpoint: never a scan of
+    /// its decisions (except once for picks checkpointed before schema version 2).
+    public func summary(of run: RunRecord, world: World) throws(StoreError) -> RunSummary {
+        try reading { c in
+            let totals = try c.statement("SELECT count(*), coalesce(sum(decisions), 0) FROM days WHERE run_id = ?")
+                .bind(1, run.id).rows { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
+            let latest = try c.statement("SELECT fits, picks FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1")
+                .bind(1, run.id).rows { ($0.int(0), $0.isNull(1) ? nil : $0.blob(1)) }.first
+            var picks: [Int]
+            if let blob = latest?.1 {
+                guard let decoded = CountsBlob.decode(blob, count: world.actions) else {
+                    throw StoreError.corrupt(path: path, detail: "picks of run \(run.id)")
+                }
+                picks = decoded
+            } else {
+                picks = Array(repeating: 0, count: world.actions)
+                for (action, count) in try c.statement("SELECT action, count(*) FROM decisions WHERE run_id = ? GROUP BY action")
+                    .bind(1, run.id).rows({ ($0.int(0), $0.int(1)) }) where action < world.actions {
+                    picks[action] = count
+                }
+            }
+            return RunSummary(record: run, days: totals.0, decisions: totals.1, fits: latest?.0 ?? 0, picks: picks)
+        }
+    }
+
+    /// A run's days from `first` on, in order.
+    public func days(runID: Int64, from first: Int = 1) throws(StoreError) -> [DaySummary] {
+        try reading { c in
+            try c.statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? AND day >= ? ORDER BY day")
+                .bind(1, runID).bind(2, first).rows(Self.readDay)
+        }
+    }
+
+    private static func readDay(_ s: Statement) -> DaySummary {
+        DaySummary(day: s.int(0), decisions: s.int(1), meanViewingTime: s.double(2), regret: s.double(3))
+    }
+
+    /// A run's days 1...`last` in bins of `width` consecutive days: each bin's decisions, and its
+    /// mean viewing time and regret per decision.
+    public func dayBins(runID: Int64, through last: Int, width: Int) throws(StoreError) -> [DayBin] {
+        precondition(width >= 1)
+        return try reading { c in
+            try c.statement("""
+                SELECT min(day), max(day), sum(decisions), sum(mean_viewing_time * decisions) / sum(decisions),
+                       sum(regret * decisions) / sum(decisions)
+                FROM days WHERE run_id = ? AND day <= ? GROUP BY (day - 1) / ? ORDER BY 1
+                """).bind(1, runID).bind(2, last).bind(3, width).rows {
+                DayBin(firstDay: $0.int(0), lastDay: $0.int(1), decisions: $0.int(2), meanViewingTime: $0.double(3), regret: $0.double(4))
+            }
+        }
+    }
+
     /// The last `limit` decisions of a run, oldest first, with their day.
     public func recentDecisions(runID: Int64, limit: Int) throws(StoreError) -> [(day: Int, decision: Decision)] {
-        try locked { _ in
-            try statement("""
+        try reading { c in
+            try c.statement("""
                 SELECT day, context, action, propensity, viewing_time FROM decisions WHERE run_id = ?
                 ORDER BY day DESC, idx DESC LIMIT ?
                 """).bind(1, runID).bind(2, limit).rows { s in
@@ -594,17 +704,17 @@ public final class Store: @unchecked Sendable {
     }
 
     public func job(id: Int64) throws(StoreError) -> JobRecord? {
-        try locked { _ in try statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").bind(1, id).rows(readJob).first }
+        try reading { c in try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").bind(1, id).rows(readJob).first }
     }
 
     /// Jobs, newest last; of one experiment, or of all.
     public func jobs(experimentID: Int64? = nil) throws(StoreError) -> [JobRecord] {
-        try locked { _ in
+        try reading { c in
             if let experimentID {
-                return try statement("SELECT \(Self.jobColumns) FROM jobs WHERE experiment_id = ? ORDER BY id")
+                return try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE experiment_id = ? ORDER BY id")
                     .bind(1, experimentID).rows(readJob)
             }
-            return try statement("SELECT \(Self.jobColumns) FROM jobs ORDER BY id").rows(readJob)
+            return try c.statement("SELECT \(Self.jobColumns) FROM jobs ORDER BY id").rows(readJob)
         }
     }
 
@@ -652,14 +762,14 @@ public final class Store: @unchecked Sendable {
 
     /// The experiment's stored results, oldest first.
     public func results(experimentID: Int64) throws(StoreError) -> [StoredResult] {
-        try locked { _ in
-            let heads = try statement("""
+        try reading { c in
+            let heads = try c.statement("""
                 SELECT policy, runs, days, decisions_per_day, job_id FROM results WHERE experiment_id = ? ORDER BY created_at, rowid
                 """).bind(1, experimentID).rows { s in
                 (s.string(0), s.int(1), Schedule(decisionsPerDay: s.int(3), days: s.int(2), runs: s.int(1)), s.isNull(4) ? nil : s.int64(4))
             }
             return try heads.map { label, runs, schedule, job in
-                let points = try statement("SELECT mean, se FROM result_days WHERE experiment_id = ? AND policy = ? ORDER BY day")
+                let points = try c.statement("SELECT mean, se FROM result_days WHERE experiment_id = ? AND policy = ? ORDER BY day")
                     .bind(1, experimentID).bind(2, label).rows { ($0.double(0), $0.double(1)) }
                 return StoredResult(curve: Curve(label: label, runs: runs, mean: points.map(\.0), standardError: points.map(\.1)),
                                     schedule: schedule, jobID: job)
@@ -671,14 +781,14 @@ public final class Store: @unchecked Sendable {
 
     /// Rows of a read-only query as text, for diagnostics and tests.
     public func sql(_ query: String) throws(StoreError) -> [[String]] {
-        try locked { connection in
-            let statement = try connection.prepare(query)
+        try reading { c in
+            let statement = try c.prepare(query)
             return try statement.rows { s in (0..<s.columnCount).map { s.isNull($0) ? "NULL" : s.string($0) } }
         }
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws(StoreError) -> String {
-        try locked { connection in try connection.prepare("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ") }
+        try reading { c in try c.prepare("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ") }
     }
 }

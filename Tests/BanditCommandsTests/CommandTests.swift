@@ -77,7 +77,7 @@ struct CommandTests {
             ("resume", "no interrupted or cancelled job to resume"),
             ("export", "missing WHAT"),
             ("export curves", "missing FILE"),
-            ("export tables x.csv", "WHAT must be one of curves, decisions"),
+            ("export tables x.csv", "WHAT must be one of curves, days, decisions"),
             ("export curves /nonexistent-dir/x.csv", "cannot write /nonexistent-dir/x.csv"),
             ("plot curves.png", "plot writes SVG: FILE must end in .svg"),
             ("plot x.svg ts:30", "no stored result for ts:30"),
@@ -222,7 +222,7 @@ struct LiveJobTests {
         for _ in 0..<500 where (registry.running.first?.done ?? 0) < 2 { usleep(10_000) }
         #expect(session.must("jobs").contains("running in the background"))
         for line in ["policy eps 0.1", "reset", "world", "seed 3", "fit"] {
-            #expect(session.refused(line).contains("job 1 (step 1000000) is playing the live run"), "\(line)")
+            #expect(session.refused(line) == "job 1 is playing b: 'wait 1' or 'cancel 1' first", "\(line)")
         }
         #expect(session.must("cancel 1").contains("stops at the next day boundary"))
         registry.waitForBackground()
@@ -236,17 +236,26 @@ struct LiveJobTests {
 
 @Suite("Jobs and the experiment's generator")
 struct JobGeneratorTests {
-    @Test("a seed given while a background job runs is not undone when the job finishes")
-    func seedSurvivesBackgroundJob() throws {
+    @Test("while a job plays an experiment its writes are refused, nothing changed; other experiments go ahead")
+    func writesRefusedDuringJob() throws {
         let session = try makeSession()
         defer { session.workspace.store.close() }
-        session.must("new g rng numpy seed 1; world features 3 actions 4")
-        session.must("runs 40 days 30 &")
-        session.must("seed 99")
-        // The seed came while the job was still going (1,200 days take far longer than one command).
-        #expect(try session.workspace.store.job(id: 1)?.state != .finished)
+        session.must("new other rng default seed 5; new g rng numpy seed 1; world features 3 actions 4")
+        let before = try #require(try session.workspace.store.experiment(named: "g"))
+        // A million days: still playing whatever the machine's speed, until cancelled.
+        session.must("runs 1000 days 1000 &")
+        let refusal = "job 1 is playing g: 'wait 1' or 'cancel 1' first"
+        for line in ["seed 99", "set runs 3", "policy ts 3", "world", "reset", "fit", "day", "step 2", "runs 2 days 2",
+                     "compare greedy ts:2", "resume 1", "drop g"] {
+            #expect(session.refused(line) == refusal, "\(line)")
+        }
+        #expect(try session.workspace.store.experiment(named: "g") == before)
+        // Another experiment is not held up.
+        session.must("use other; world features 3 actions 4; step 2; use g")
+        #expect(session.must("cancel 1").contains("stops at the next day boundary"))
         session.workspace.registry.waitForBackground()
-        #expect(session.must("jobs").contains("finished"))
+        #expect(session.must("jobs").contains("cancelled"))
+        session.must("seed 99")
         let experiment = try #require(try session.workspace.store.experiment(named: "g"))
         #expect(experiment.generator == Generator(kind: .numpy, seed: 99))
         // Without interference, a job moves the generator on.
