@@ -44,7 +44,7 @@ let package = Package(
         // The REPL: the only code that touches the terminal.
         .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditServer", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
-        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditStore", "BanditJobs"]),
+        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditStore", "BanditJobs", "BanditServer"]),
         // Helpers shared by the test targets.
         .target(name: "BanditTestSupport", path: "Tests/Support"),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs", "BanditTestSupport"]),

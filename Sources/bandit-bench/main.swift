@@ -225,8 +225,9 @@ let workloads: [String: () throws -> Void] = [
     "3": scale,
     "3b": growth,
     "4": storeAlone,
+    "5": readLatency,
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {
