@@ -9,7 +9,7 @@ APT_PACKAGES := libreadline-dev libsqlite3-dev
 TEST_PACKAGES := $(APT_PACKAGES) tmux groff-base
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps install-packages build release run test bench man install install-files clean
+.PHONY: all deps test-deps install-packages build release run test test-tsan bench man install install-files clean
 
 all: build
 
@@ -41,6 +41,17 @@ run: release
 
 test: test-deps
 	$(SWIFT) test
+
+# The suites where threads meet (daemon, clients, jobs, the store's writer and readers), under
+# ThreadSanitizer, in a build of their own. Every process they start (daemons, clients) writes its
+# reports to TSAN_REPORTS; any report fails the run.
+TSAN_SUITES := Concurrency|DaemonTests|WireTests|LiveJobTests|JobGeneratorTests|StoreTests|FaultTests
+TSAN_REPORTS := $(CURDIR)/.build-tsan/reports
+test-tsan: test-deps
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	TSAN_OPTIONS="log_path=$(TSAN_REPORTS)/report" $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+	@if ls $(TSAN_REPORTS)/report* >/dev/null 2>&1; then cat $(TSAN_REPORTS)/report*; \
+	  echo "ThreadSanitizer reported a data race (reports above)"; exit 1; fi
 
 # Timed workloads, release build; prints figures (see the README's table). Workload 5 starts the
 # banditd built beside the bench.
