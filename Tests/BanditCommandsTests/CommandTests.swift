@@ -117,6 +117,38 @@ struct CommandTests {
         #expect(session.refused("fit").contains("no live run yet"))
     }
 
+    @Test("stats of a long live run: its last days one by one, older ones in bins from the day rows; export days has all")
+    func longLiveRunStats() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new long rng default seed 3; world features 3 actions 4; set decisions 7; step 250")
+        let stats = session.must("stats")
+        #expect(stats.contains("live run: greedy, 250 days, 1750 decisions, 250 fits"))
+        #expect(stats.contains("days 1–230 in bins of 12 (per decision); 'export days FILE' writes every day"))
+        session.must("export days days.csv")
+        let rows = try String(contentsOfFile: session.workingDirectory + "/days.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(rows.count == 250)
+        let means = rows.map { Double(String($0[2]))! }, regrets = rows.map { Double(String($0[3]))! }
+        // Every one of the last 20 days is listed; the bins are per-decision means of their days.
+        let table = stats.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        func row(_ label: String) -> [String]? { table.first { $0.first == label } }
+        for day in 231...250 {
+            #expect(row("\(day)") == ["\(day)", "7", formatNumber(means[day - 1]), formatNumber(regrets[day - 1])], "day \(day)")
+        }
+        #expect(row("230") == nil)
+        for first in stride(from: 1, through: 229, by: 12) {
+            let last = min(first + 11, 230), days = (first - 1)..<last
+            let mean = days.map { means[$0] * 7 }.reduce(0, +) / Double(7 * days.count)
+            let regret = days.map { regrets[$0] * 7 }.reduce(0, +) / Double(7 * days.count)
+            #expect(row("\(first)–\(last)") == ["\(first)–\(last)", "\(7 * days.count)", formatNumber(mean), formatNumber(regret)])
+        }
+        #expect(stats.split(separator: "\n").count < 60)
+        // Picks per post sum to every decision of the run.
+        let picks = try #require(stats.split(separator: "\n").first { $0.hasPrefix("picks per post: ") })
+        #expect(picks.dropFirst(16).split(separator: " ").map { Int($0.split(separator: ":")[1])! }.reduce(0, +) == 1750)
+    }
+
     /// The live run shares the experiment's stream, as the notebook's global generator: playing it
     /// through commands equals playing a Run in memory from the same seed.
     @Test("live commands follow the notebook's stream bit for bit")

@@ -160,4 +160,34 @@ struct StoreTests {
         #expect(engineEnds.allSatisfy { $0 == engineEnds[0] } && engineEnds[0] != experiment?.generator)
         #expect(engineCurves.allSatisfy { $0 == engineCurves[0] })
     }
+
+    @Test("a version-1 file is migrated forward; picks it never recorded are counted from its decisions")
+    func migrationFromVersion1() throws {
+        let directory = temporaryDirectory()
+        var store = try Store(directory: directory)
+        let experiment = try makeExperiment(store, kind: .default, actions: 6)
+        let world = try #require(experiment.world)
+        var run = Run(world: world, policy: .greedy, generator: experiment.generator, oracleValue: world.oracle().best)
+        let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: .greedy, ordinal: 0, status: .live,
+                                        checkpoint: run.checkpoint, world: world)
+        for _ in 0..<3 {
+            let summary = run.playDay(decisions: 40)
+            run.fit()
+            try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world,
+                                picks: run.recommender.counts)
+        }
+        #expect(try store.summary(of: record, world: world).picks == run.recommender.counts)
+        store.close()
+        // What version 1 wrote: no picks column.
+        let raw = try Connection(path: directory + "/bandit.db")
+        try raw.execute("ALTER TABLE checkpoints DROP COLUMN picks; PRAGMA user_version=1")
+        raw.close()
+        store = try Store(directory: directory)
+        defer { store.close() }
+        #expect(try store.sql("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
+        #expect(try store.sql("SELECT count(*) FROM checkpoints WHERE picks IS NULL") == [["4"]])
+        let summary = try store.summary(of: record, world: world)
+        #expect(summary.picks == run.recommender.counts && summary.picks.reduce(0, +) == 120)
+        #expect(summary.days == 3 && summary.decisions == 120 && summary.fits == 3)
+    }
 }
