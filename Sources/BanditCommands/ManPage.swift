@@ -63,6 +63,51 @@ public enum ManPage {
             is given. Output is plain text.
             .PP
             Any unique prefix of a command works. Every bad input gets a one\\-line error and changes nothing.
+            .SH SEVERAL CLIENTS AND JOBS
+            Any number of REPLs and scripts may use one daemon at once, while jobs run beside them.
+            .IP \\(bu 2
+            Reads never wait for a job:
+            .BR stats ,
+            .BR jobs ,
+            .BR experiments ,
+            .BR settings ,
+            .BR betas ,
+            .BR log ,
+            .BR plot ,
+            .B export
+            and
+            .B help
+            answer from committed state (the last committed day of every run) while jobs run.
+            .IP \\(bu 2
+            At most one job plays an experiment at a time. While one does, the commands that would write
+            to that experiment
+            .RB ( world ,
+            .BR seed ,
+            .BR policy ,
+            .BR set ,
+            .BR reset ,
+            .BR fit ,
+            .BR day ,
+            .BR step ,
+            .BR runs ,
+            .BR compare ,
+            .BR resume ,
+            .BR drop )
+            are refused at once, changing nothing, with a sentence that names the job and the way out:
+            .IR "job 3 is playing e: \\(aqwait 3\\(aq or \\(aqcancel 3\\(aq first" .
+            Writes to other experiments go ahead.
+            .IP \\(bu 2
+            Writes are applied one at a time, in the order they reach the daemon; a command that is refused
+            changes nothing.
+            .IP \\(bu 2
+            A background job that ends is announced at the next prompt of the REPL that started it, as a
+            shell announces a finished job:
+            .IR "[job 3] finished: runs 40 days 14" .
+            A job that fails is stored as failed with its message, which
+            .B jobs
+            shows; one stopped by a full disk or an I/O error is left interrupted, and
+            .B resume
+            continues it once the cause is gone.
             .SH OPTIONS
             .TP
             .BI \\-\\-state\\-dir " DIR"
