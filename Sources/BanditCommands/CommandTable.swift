@@ -134,9 +134,9 @@ extension Command {
                 flags: [.needsWorld], summary: "the live policy's coefficients",
                 details: "Shows the live run's coefficients per post and feature; for Thompson sampling the ensemble's mean and spread (standard deviation).",
                 examples: ["betas", "betas 3"], handler: Handlers.betas),
-        Command("log", arguments: [.positional("N", .integer(1...100_000), optional: true, help: "decisions (default 10)")],
+        Command("log", arguments: [.positional("N", .integer(Limits.count), optional: true, help: "decisions (default 10)")],
                 flags: [.needsWorld], summary: "the live run's last N decisions",
-                details: "Shows the last N decisions of the live run: day, context (features 0..d-1), post, propensity, viewing time.",
+                details: "Shows the last N decisions of the live run (up to a million; a long reply streams to the terminal as it comes): day, context (features 0..d-1), post, propensity, viewing time.",
                 examples: ["log 20"], handler: Handlers.log),
         Command("plot", arguments: [
             .positional("FILE", .path, optional: true, help: "an .svg file to write instead of drawing on the terminal"),
