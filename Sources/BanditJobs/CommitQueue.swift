@@ -54,7 +54,10 @@ final class CommitQueue: @unchecked Sendable {
     /// run's picks per post). Throws the writer's error, if it met one: the job cannot go on.
     func commitDay(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint,
                    picks: [Int]? = nil) throws {
-        try enqueue(.day(run: run, summary: summary, decisions: decisions, checkpoint: checkpoint, picks: picks))
+        var checkpoint = checkpoint
+        checkpoint.coefficients = checkpoint.coefficients.detached()
+        try enqueue(.day(run: run, summary: summary, decisions: decisions.detached(), checkpoint: checkpoint,
+                         picks: picks?.detached()))
     }
 
     /// Marks a run finished once all its days are committed.
@@ -123,4 +126,11 @@ final class CommitQueue: @unchecked Sendable {
             }
         }
     }
+}
+
+extension Array {
+    /// A copy in a buffer of its own. The writer thread gets these, not the run's arrays: a run
+    /// reuses its buffers in place as soon as it holds the only reference, and Swift's uniqueness
+    /// check does not order that reuse after the writer's reads in a way ThreadSanitizer can see.
+    func detached() -> [Element] { withUnsafeBufferPointer { Array($0) } }
 }
