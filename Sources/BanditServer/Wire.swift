@@ -5,8 +5,9 @@ import Foundation
 
 /// Version 1 of the protocol between `bandit` and `banditd`.
 ///
-/// Frames: a 4-byte big-endian length N (1 ≤ N ≤ 1 MiB), then N bytes of UTF-8 JSON, one message
-/// per frame. The client speaks first with `hello`; the daemon answers `welcome`, or `refused` and
+/// Frames: a 4-byte big-endian word, then N bytes (1 ≤ N ≤ 1 MiB). The word's top bit says that
+/// more frames of the same message follow, its other 31 bits are N. A message is the UTF-8 JSON of
+/// the payloads of its frames put together, at most 256 MiB. The client speaks first with `hello`; the daemon answers `welcome`, or `refused` and
 /// closes (another protocol version, another user). Then the client sends `run` (a line of commands),
 /// `complete` (tab completion), `interrupt` (Ctrl-C: stop the running command at its next day
 /// boundary) or `bye`; the daemon answers a `run` with any number of `progress` frames and one
@@ -14,6 +15,11 @@ import Foundation
 public enum Wire {
     public static let version = 1
     public static let maximumFrame = 1 << 20
+    /// The most a message may hold across its frames: far above any reply (100,000 log rows are
+    /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.
+    public static let maximumMessage = 256 << 20
+    /// Set in a frame's length word when more frames of the same message follow.
+    static let continuation: UInt32 = 0x8000_0000
 }
 
 public enum ClientMessage: Codable, Sendable, Equatable {
@@ -35,30 +41,78 @@ public enum ServerMessage: Codable, Sendable {
 
 /// Why a connection failed, in a sentence.
 public struct WireError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// The connection failed or the peer broke the protocol.
+        case failed
+        /// Nothing came before the deadline.
+        case timedOut
+        /// This side could not encode the message (it was not sent; the connection is fine).
+        case unencodable
+    }
+
+    public let kind: Kind
     public let description: String
-    public init(_ description: String) { self.description = description }
+
+    public init(_ description: String, kind: Kind = .failed) {
+        self.kind = kind
+        self.description = description
+    }
 }
 
-/// One end of a connection: frames in and out. Writes are serialised; reads belong to one thread.
+// MARK: Frames
+
+/// One end of a connection: messages in and out, in frames. Writes are serialised (several threads
+/// send: a command's thread its parts, the serving thread its answers); reads belong to one thread.
 public final class FrameConnection: @unchecked Sendable {
     public let fd: Int32
+    /// Held while a message's frames are written, so that two messages never interleave.
     private let writeLock = NSLock()
+    /// Immutable after init; JSONEncoder may be used from several threads at once.
     private let encoder = JSONEncoder()
+    /// Used by the reading thread only.
     private let decoder = JSONDecoder()
+    /// The largest message `receive` accepts (smaller in tests, to try the bound cheaply).
+    let maximumMessage: Int
 
-    public init(fd: Int32) { self.fd = fd }
+    public init(fd: Int32, maximumMessage: Int = Wire.maximumMessage) {
+        self.fd = fd
+        self.maximumMessage = maximumMessage
+        // A plot of a run whose standard error is not a number must still go out, not fail to encode.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    }
 
     deinit { Foundation.close(fd) }
 
+    /// Sends a message in as many frames as it needs. Throws a `WireError`: `.unencodable` when the
+    /// message cannot be encoded or is over `Wire.maximumMessage` (nothing was sent), `.failed`
+    /// when the connection is gone.
     public func send<T: Encodable>(_ message: T) throws {
-        let payload = try encoder.encode(message)
-        guard payload.count <= Wire.maximumFrame else { throw WireError("a message of \(payload.count) bytes is over the 1 MiB frame limit") }
-        var frame = Data(capacity: 4 + payload.count)
-        let length = UInt32(payload.count).bigEndian
-        withUnsafeBytes(of: length) { frame.append(contentsOf: $0) }
-        frame.append(payload)
+        let payload: Data
+        do {
+            payload = try encoder.encode(message)
+        } catch {
+            throw WireError("the message cannot be encoded: \(error)", kind: .unencodable)
+        }
+        guard payload.count <= Wire.maximumMessage else {
+            throw WireError("a message of \(payload.count) bytes is over the \(Wire.maximumMessage >> 20) MiB limit", kind: .unencodable)
+        }
         writeLock.lock()
         defer { writeLock.unlock() }
+        var start = 0
+        repeat {
+            let end = min(start + Wire.maximumFrame, payload.count)
+            var word = UInt32(end - start)
+            if end < payload.count { word |= Wire.continuation }
+            var frame = Data(capacity: 4 + end - start)
+            withUnsafeBytes(of: word.bigEndian) { frame.append(contentsOf: $0) }
+            frame.append(payload[start..<end])
+            try write(frame)
+            start = end
+        } while start < payload.count
+    }
+
+    private func write(_ frame: Data) throws {
         try frame.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -72,30 +126,62 @@ public final class FrameConnection: @unchecked Sendable {
         }
     }
 
-    /// The next message, or nil when the other end closed the connection cleanly.
-    public func receive<T: Decodable>(_ type: T.Type) throws -> T? {
-        guard let header = try read(4) else { return nil }
-        let length = header.withUnsafeBytes { Int(UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self))) }
-        guard (1...Wire.maximumFrame).contains(length) else {
-            throw WireError("a frame of \(length) bytes is outside 1 byte to 1 MiB")
+    /// The next message, or nil when the other end closed the connection cleanly between messages.
+    /// With a deadline, throws a `.timedOut` WireError when the whole message has not come by then.
+    public func receive<T: Decodable>(_ type: T.Type, until deadline: ContinuousClock.Instant? = nil) throws -> T? {
+        var payload = Data()
+        var first = true
+        while true {
+            var header = Data()
+            guard try read(4, into: &header, until: deadline, endAllowed: first) else { return nil }
+            let word = header.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
+            let length = Int(word & ~Wire.continuation)
+            guard (1...Wire.maximumFrame).contains(length) else {
+                throw WireError("a frame of \(length) bytes is outside 1 byte to 1 MiB")
+            }
+            // Checked before reading, so that an endless message is refused without holding it.
+            guard payload.count + length <= maximumMessage else {
+                let limit = maximumMessage % (1 << 20) == 0 ? "\(maximumMessage >> 20) MiB" : "\(maximumMessage) bytes"
+                throw WireError("a message of more than \(limit) is refused")
+            }
+            _ = try read(length, into: &payload, until: deadline, endAllowed: false)
+            if word & Wire.continuation == 0 { break }
+            first = false
         }
-        guard let payload = try read(length) else { throw WireError("the connection closed inside a frame") }
         do {
             return try decoder.decode(T.self, from: payload)
         } catch {
-            throw WireError("a frame is not a message of protocol \(Wire.version)")
+            throw WireError("what came is not a message of protocol \(Wire.version)")
         }
     }
 
-    /// Exactly `count` bytes; nil at a clean end of stream before the first byte.
-    private func read(_ count: Int) throws -> Data? {
-        var data = Data(count: count)
+    /// Whether something (a message, or the end of the stream) can be read within `timeout`.
+    public func waitForInput(timeout: Duration) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(clamping: max(0, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        while true {
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            // An error on the socket is "ready" too: the read that follows reports it.
+            return ready != 0
+        }
+    }
+
+    /// Appends exactly `count` bytes to `buffer`; false when the stream ended cleanly before the
+    /// first of them and `endAllowed`.
+    private func read(_ count: Int, into buffer: inout Data, until deadline: ContinuousClock.Instant?, endAllowed: Bool) throws -> Bool {
+        let start = buffer.count
+        buffer.count += count
         var offset = 0
         while offset < count {
-            let got = data.withUnsafeMutableBytes { Foundation.recv(fd, $0.baseAddress! + offset, count - offset, 0) }
+            if let deadline {
+                let left = deadline - .now
+                guard left > .zero, waitForInput(timeout: left) else { throw WireError("no answer in time", kind: .timedOut) }
+            }
+            let got = buffer.withUnsafeMutableBytes { Foundation.recv(fd, $0.baseAddress! + start + offset, count - offset, 0) }
             if got == 0 {
-                if offset == 0 { return nil }
-                throw WireError("the connection closed inside a frame")
+                if offset == 0 && endAllowed { return false }
+                throw WireError("the connection closed inside a message")
             }
             if got < 0 {
                 if errno == EINTR { continue }
@@ -103,7 +189,7 @@ public final class FrameConnection: @unchecked Sendable {
             }
             offset += got
         }
-        return data
+        return true
     }
 
     /// Stops both directions (wakes a reader blocked on this connection).
@@ -146,12 +232,15 @@ public enum UnixSocket {
 
     /// A connected socket, or the errno of the failure (ENOENT, ECONNREFUSED: nobody listens).
     public static func connect(to path: String) -> Result<Int32, POSIXError> {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)) }
-        guard var address = try? address(path) else {
-            Foundation.close(fd)
+        var address: sockaddr_un
+        do {
+            address = try self.address(path)
+        } catch {
+            // The only failure: the path does not fit in sun_path.
             return .failure(POSIXError(.ENAMETOOLONG))
         }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)) }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -161,5 +250,19 @@ public enum UnixSocket {
             return .failure(POSIXError(code))
         }
         return .success(fd)
+    }
+
+    /// The path a connected Unix socket's peer listens on, for messages; nil when unknown.
+    static func peerPath(_ fd: Int32) -> String? {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let got = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard got == 0 else { return nil }
+        let path = withUnsafeBytes(of: address.sun_path) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return path.isEmpty ? nil : path
     }
 }
