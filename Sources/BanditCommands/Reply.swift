@@ -78,7 +78,10 @@ public struct Table: Sendable, Equatable, Codable {
                 let pad = String(repeating: " ", count: widths[index] - cell.count)
                 parts.append(alignments[index] == .left ? cell + pad : pad + cell)
             }
-            return parts.joined(separator: "  ").replacing(/\s+$/, with: "")
+            var text = parts.joined(separator: "  ")
+            // By hand, not with a regex: matching one per line was most of the time of a 100,000-row table.
+            while let last = text.last, last.isWhitespace { text.removeLast() }
+            return text
         }
         var lines: [String] = []
         if chunk?.showsHeading ?? true {
