@@ -1,25 +1,39 @@
-// The socket protocol: length-prefixed JSON frames, a versioned hello, requests and replies.
+// The socket protocol: length-prefixed JSON frames, a versioned hello, requests, replies in parts.
 
 import BanditCommands
 import Foundation
 
-/// Version 1 of the protocol between `bandit` and `banditd`.
+/// Version 2 of the protocol between `bandit` and `banditd`.
 ///
 /// Frames: a 4-byte big-endian word, then N bytes (1 ≤ N ≤ 1 MiB). The word's top bit says that
 /// more frames of the same message follow, its other 31 bits are N. A message is the UTF-8 JSON of
-/// the payloads of its frames put together, at most 256 MiB. The client speaks first with `hello`; the daemon answers `welcome`, or `refused` and
-/// closes (another protocol version, another user). Then the client sends `run` (a line of commands),
-/// `complete` (tab completion), `interrupt` (Ctrl-C: stop the running command at its next day
-/// boundary) or `bye`; the daemon answers a `run` with any number of `progress` frames and one
-/// `result`. A malformed or oversized frame gets `error` and the connection is closed.
+/// the payloads of its frames put together, at most 256 MiB; so a message of any size (a reply of
+/// millions of rows, a plot of a long run) still travels in frames a reader can bound.
+///
+/// The client speaks first with `hello`; the daemon answers `welcome`, or `refused` and closes
+/// (another protocol version, another user). Then the client sends `run` (a line of commands),
+/// `complete` (tab completion), `interrupt` (Ctrl-C) or `bye`. The daemon answers a `run` with any
+/// number of `progress` messages while the line runs, then each command's outcome in one or more
+/// `part` messages (a long reply is cut so that the client prints as it arrives), then `done` with
+/// the new prompt and the notices for the client. An `interrupt` (Ctrl-C) while the line runs
+/// stops a long command at its next day boundary, and the parts, which say where it stopped,
+/// still come; an `interrupt` that no command heeded, or that comes while the parts are being
+/// sent, stops the parts, and `done` comes at once. A malformed or oversized message gets `error`
+/// and the connection is closed.
 public enum Wire {
-    public static let version = 1
+    public static let version = 2
     public static let maximumFrame = 1 << 20
     /// The most a message may hold across its frames: far above any reply (100,000 log rows are
     /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.
     public static let maximumMessage = 256 << 20
     /// Set in a frame's length word when more frames of the same message follow.
     static let continuation: UInt32 = 0x8000_0000
+    /// Most rows of a table in one part: the first rows print at once, and a part's overhead is nothing.
+    static let rowsPerPart = 2_000
+    /// About the most bytes of text in one part, for the same reasons.
+    static let bytesPerPart = 256 << 10
+    /// The longest error sentence sent back: errors are one line, whatever a command quoted in them.
+    static let maximumError = 1_000
 }
 
 public enum ClientMessage: Codable, Sendable, Equatable {
@@ -34,7 +48,12 @@ public enum ServerMessage: Codable, Sendable {
     case welcome(protocol: Int, pid: Int32, prompt: String)
     case refused(message: String)
     case progress(JobProgress)
-    case result(outcomes: [Outcome], prompt: String)
+    /// A piece of the outcome of the line's command number `index` (from 0). A command's pieces
+    /// come in order, one after the other; printed in turn they read as its whole reply. Only the
+    /// last piece of a command carries its `quit`.
+    case part(index: Int, outcome: Outcome)
+    /// The line is over: the prompt to show next, and one-line notices to print before it.
+    case done(prompt: String, notices: [String])
     case completion(Completion)
     case error(message: String)
 }
@@ -59,6 +78,94 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+// MARK: Cutting replies into parts
+
+extension Wire {
+    /// The `part` messages of one command's outcome, in order: the reply cut where it can be
+    /// (`pieces(of:)`), the command (and any word of it that the error quotes) at most 80
+    /// characters, `quit` on the last part only.
+    public static func parts(of outcome: Outcome, line: String) -> [Outcome] {
+        let command = echo(outcome.command)
+        let error = outcome.error.map { bounded($0, quoting: line) }
+        let replies = error == nil ? pieces(of: outcome.reply) : [outcome.reply]
+        guard !replies.isEmpty else { return [Outcome(command: command, reply: .empty, error: error, quit: outcome.quit)] }
+        return replies.enumerated().map { index, reply in
+            Outcome(command: command, reply: reply, error: error, quit: outcome.quit && index == replies.count - 1)
+        }
+    }
+
+    /// A reply as pieces that, shown one after the other, print exactly as the whole: a sequence
+    /// element by element, a table in runs of rows keeping its column widths, text by lines. A
+    /// small reply is one piece; a plot request is never cut (multi-frame messages carry it).
+    static func pieces(of reply: Reply) -> [Reply] {
+        switch reply {
+        case .sequence(let replies):
+            guard estimatedSize(reply) > bytesPerPart else { return [reply] }
+            return replies.flatMap(pieces(of:))
+        case .table(let table):
+            return table.chunked(rows: rowsPerPart).map(Reply.table)
+        case .text(let text):
+            guard text.utf8.count > bytesPerPart else { return [reply] }
+            return lines(of: text, bytes: bytesPerPart).map(Reply.text)
+        case .plot:
+            return [reply]
+        }
+    }
+
+    /// Text cut between lines into pieces of about `bytes` bytes. A piece ends only after `bytes`
+    /// and before a non-empty line: a piece that is one empty line would print nothing, which
+    /// would lose that blank line.
+    static func lines(of text: String, bytes: Int) -> [String] {
+        var pieces: [String] = []
+        var current: [Substring] = []
+        var size = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if size >= bytes && !line.isEmpty {
+                pieces.append(current.joined(separator: "\n"))
+                current = []
+                size = 0
+            }
+            current.append(line)
+            size += line.utf8.count + 1
+        }
+        pieces.append(current.joined(separator: "\n"))
+        return pieces
+    }
+
+    /// Roughly how many bytes a reply prints: only to decide whether a sequence is worth cutting.
+    static func estimatedSize(_ reply: Reply) -> Int {
+        switch reply {
+        case .text(let text): text.utf8.count
+        case .table(let table): table.rows.reduce(0) { sum, row in row.reduce(sum + 2 * row.count) { $0 + $1.utf8.count } }
+        case .plot(let request): request.series.reduce(0) { $0 + 24 * $1.mean.count }
+        case .sequence(let replies): replies.reduce(0) { $0 + estimatedSize($1) }
+        }
+    }
+
+    /// An error sentence that quotes at most 80 characters of each word of the user's line: a
+    /// mistyped megabyte-long word must not come back whole. (Commands should quote through `echo`
+    /// themselves; this holds at the boundary whatever they do.)
+    static func bounded(_ error: String, quoting line: String) -> String {
+        var sentence = error
+        if sentence.utf8.count > 80 {
+            let words: [String]
+            do {
+                words = try parseLine(line).flatMap(\.words)
+            } catch {
+                // The line did not parse, so no command ran to quote its words; the cap below holds.
+                words = []
+            }
+            for word in words where word.utf8.count > 80 {
+                let short = echo(word)
+                guard short != word else { continue }
+                // Some checks quote a word lowercased (policy names).
+                for form in Set([word, word.lowercased()]) { sentence = sentence.replacingOccurrences(of: form, with: short) }
+            }
+        }
+        return echo(sentence, limit: maximumError)
+    }
+}
+
 // MARK: Frames
 
 /// One end of a connection: messages in and out, in frames. Writes are serialised (several threads
@@ -71,8 +178,12 @@ public final class FrameConnection: @unchecked Sendable {
     private let encoder = JSONEncoder()
     /// Used by the reading thread only.
     private let decoder = JSONDecoder()
-    /// The largest message `receive` accepts (smaller in tests, to try the bound cheaply).
+    /// The largest message sent or received (smaller in tests, to try the bound cheaply).
     let maximumMessage: Int
+    /// The bound, as a sentence says it.
+    private var limit: String {
+        maximumMessage % (1 << 20) == 0 ? "\(maximumMessage >> 20) MiB" : "\(maximumMessage) bytes"
+    }
 
     public init(fd: Int32, maximumMessage: Int = Wire.maximumMessage) {
         self.fd = fd
@@ -85,8 +196,8 @@ public final class FrameConnection: @unchecked Sendable {
     deinit { Foundation.close(fd) }
 
     /// Sends a message in as many frames as it needs. Throws a `WireError`: `.unencodable` when the
-    /// message cannot be encoded or is over `Wire.maximumMessage` (nothing was sent), `.failed`
-    /// when the connection is gone.
+    /// message cannot be encoded or is over the bound (nothing was sent), `.failed` when the
+    /// connection is gone.
     public func send<T: Encodable>(_ message: T) throws {
         let payload: Data
         do {
@@ -94,8 +205,8 @@ public final class FrameConnection: @unchecked Sendable {
         } catch {
             throw WireError("the message cannot be encoded: \(error)", kind: .unencodable)
         }
-        guard payload.count <= Wire.maximumMessage else {
-            throw WireError("a message of \(payload.count) bytes is over the \(Wire.maximumMessage >> 20) MiB limit", kind: .unencodable)
+        guard payload.count <= maximumMessage else {
+            throw WireError("a message of \(payload.count) bytes is over the \(limit) limit", kind: .unencodable)
         }
         writeLock.lock()
         defer { writeLock.unlock() }
@@ -141,7 +252,6 @@ public final class FrameConnection: @unchecked Sendable {
             }
             // Checked before reading, so that an endless message is refused without holding it.
             guard payload.count + length <= maximumMessage else {
-                let limit = maximumMessage % (1 << 20) == 0 ? "\(maximumMessage >> 20) MiB" : "\(maximumMessage) bytes"
                 throw WireError("a message of more than \(limit) is refused")
             }
             _ = try read(length, into: &payload, until: deadline, endAllowed: false)
