@@ -207,8 +207,13 @@ public final class DaemonClient: @unchecked Sendable {
         throw WireError("banditd did not answer on \(socketPath) within \(Int(timeout)) s; see \(logPath)")
     }
 
+    /// The last line of the daemon's log (why it could not start), or nil when there is none to read.
     private static func lastLine(of path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").last.map(String.init)
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last.map(String.init)
+        } catch {
+            // No log (the daemon died before writing one): the caller says the exit status instead.
+            return nil
+        }
     }
 }
