@@ -33,6 +33,24 @@ public struct Table: Sendable, Equatable, Codable {
     public var rows: [[String]]
     /// Lines printed after the rows (e.g. an asymptote).
     public var footer: [String]
+    /// Set when this table is one piece of a larger one, cut by `chunked(rows:)` to be sent in parts.
+    public var chunk: Chunk?
+
+    /// Where a piece sits in the table it was cut from, so that the pieces print as the whole would.
+    public struct Chunk: Sendable, Equatable, Codable {
+        /// The column widths of the whole table: a piece's own widest cells would misalign it.
+        public var widths: [Int]
+        /// Only the first piece prints the title and the headers.
+        public var showsHeading: Bool
+        /// Only the last piece prints the footer.
+        public var showsFooter: Bool
+
+        public init(widths: [Int], showsHeading: Bool, showsFooter: Bool) {
+            self.widths = widths
+            self.showsHeading = showsHeading
+            self.showsFooter = showsFooter
+        }
+    }
 
     public init(title: String? = nil, headers: [String], alignments: [Alignment]? = nil, rows: [[String]], footer: [String] = []) {
         self.title = title
@@ -42,11 +60,17 @@ public struct Table: Sendable, Equatable, Codable {
         self.footer = footer
     }
 
+    /// Each column's widest cell, headers included.
+    public func columnWidths() -> [Int] {
+        var widths = headers.map(\.count)
+        for row in rows { for (index, cell) in row.prefix(headers.count).enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return widths
+    }
+
     /// Columns padded to their widest cell, two spaces apart, no trailing spaces.
     public func rendered() -> String {
         let columns = headers.count
-        var widths = headers.map(\.count)
-        for row in rows { for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], cell.count) } }
+        let widths = chunk?.widths ?? columnWidths()
         func line(_ cells: [String]) -> String {
             var parts: [String] = []
             for index in 0..<columns {
@@ -54,14 +78,38 @@ public struct Table: Sendable, Equatable, Codable {
                 let pad = String(repeating: " ", count: widths[index] - cell.count)
                 parts.append(alignments[index] == .left ? cell + pad : pad + cell)
             }
-            return parts.joined(separator: "  ").replacing(/\s+$/, with: "")
+            var text = parts.joined(separator: "  ")
+            // By hand, not with a regex: matching one per line was most of the time of a 100,000-row table.
+            while let last = text.last, last.isWhitespace { text.removeLast() }
+            return text
         }
         var lines: [String] = []
-        if let title { lines.append(title) }
-        lines.append(line(headers))
+        if chunk?.showsHeading ?? true {
+            if let title { lines.append(title) }
+            lines.append(line(headers))
+        }
         lines += rows.map(line)
-        lines += footer
+        if chunk?.showsFooter ?? true { lines += footer }
         return lines.joined(separator: "\n")
+    }
+
+    /// The table cut into pieces of at most `maximum` rows that, rendered and joined by newlines
+    /// (as a terminal shows them one after the other), read exactly as `rendered()` of the whole:
+    /// every piece keeps the whole table's column widths, the first alone has the title and
+    /// headers, the last alone the footer. A table that fits is its own single piece.
+    public func chunked(rows maximum: Int) -> [Table] {
+        guard rows.count > max(1, maximum) else { return [self] }
+        let size = max(1, maximum)
+        // A piece cut again keeps the widths and the ends of the table it came from.
+        let widths = chunk?.widths ?? columnWidths()
+        let heading = chunk?.showsHeading ?? true, ending = chunk?.showsFooter ?? true
+        return stride(from: 0, to: rows.count, by: size).map { start in
+            var piece = self
+            piece.rows = Array(rows[start..<min(start + size, rows.count)])
+            piece.chunk = Chunk(widths: widths, showsHeading: heading && start == 0,
+                                showsFooter: ending && start + size >= rows.count)
+            return piece
+        }
     }
 }
 

@@ -130,32 +130,52 @@ public final class Daemon: @unchecked Sendable {
         let key = ObjectIdentifier(connection)
         lock.withLock { connections[key] = connection }
         defer { lock.withLock { connections[key] = nil } }
+        // Every answer goes through here: a client that has gone away is let go, never an error lost.
+        func answer(_ message: ServerMessage) -> Bool {
+            do {
+                try connection.send(message)
+                return true
+            } catch {
+                logger.debug("client gone, not served further: \(error)")
+                connection.shutdown()
+                return false
+            }
+        }
+        // The experiments' names, for completion; none (logged) when the store cannot list them.
+        func experimentNames() -> [String] {
+            do {
+                return try workspace.store.experiments().map(\.experiment.name)
+            } catch {
+                logger.error("cannot list experiments for completion: \(error)")
+                return []
+            }
+        }
         var peer: uid_t = 0
         guard bandit_peer_uid(connection.fd, &peer) == 0, peer == getuid() else {
             logger.warning("refused a client of uid \(peer)")
-            try? connection.send(ServerMessage.refused(message: "banditd serves uid \(getuid()) only, not \(peer)"))
+            _ = answer(.refused(message: "banditd serves uid \(getuid()) only, not \(peer)"))
             return
         }
         let session: Session
         do {
             guard case .hello(let version, _, let directory)? = try connection.receive(ClientMessage.self) else {
-                try? connection.send(ServerMessage.error(message: "expected hello"))
+                _ = answer(.error(message: "expected hello"))
                 return
             }
             guard version == Wire.version else {
-                try? connection.send(ServerMessage.refused(message:
+                _ = answer(.refused(message:
                     "protocol version \(version) is not spoken here: banditd \(getpid()) speaks \(Wire.version); "
                     + "stop it ('shutdown', or kill \(getpid())) so that a matching one starts, or use a matching bandit"))
                 return
             }
             session = Session(workspace: workspace, workingDirectory: directory)
-            try connection.send(ServerMessage.welcome(protocol: Wire.version, pid: getpid(), prompt: Interpreter(session: session).prompt))
         } catch {
             logger.debug("client dropped during hello: \(error)")
-            try? connection.send(ServerMessage.error(message: "\(error)"))
+            _ = answer(.error(message: "\(error)"))
             return
         }
-        let client = Client(connection: connection, interpreter: Interpreter(session: session)) { [self] started in
+        guard answer(.welcome(protocol: Wire.version, pid: getpid(), prompt: Interpreter(session: session).prompt)) else { return }
+        let client = Client(connection: connection, interpreter: Interpreter(session: session), logger: logger) { [self] started in
             inFlight.withLock {
                 commandsRunning += started ? 1 : -1
                 inFlight.broadcast()
@@ -167,39 +187,55 @@ public final class Daemon: @unchecked Sendable {
                 message = try connection.receive(ClientMessage.self)
             } catch {
                 logger.debug("client dropped: \(error)")
-                try? connection.send(ServerMessage.error(message: "\(error)"))
+                _ = answer(.error(message: "\(error)"))
                 client.interrupt()
                 return
             }
+            let served: Bool
             switch message {
             case nil, .bye?: return
-            case .hello?: try? connection.send(ServerMessage.error(message: "hello was already said"))
-            case .interrupt?: client.interrupt()
+            case .hello?: served = answer(.error(message: "hello was already said"))
+            case .interrupt?:
+                client.interrupt()
+                served = true
             case .complete(let line)?:
-                let store = workspace.store
-                let completion = Command.complete(line) { (try? store.experiments().map(\.experiment.name)) ?? [] }
-                try? connection.send(ServerMessage.completion(completion))
+                served = answer(.completion(Command.complete(line) { experimentNames() }))
             case .run(let line)?:
-                if !client.start(line) { try? connection.send(ServerMessage.error(message: "a command is still running")) }
+                served = client.start(line) || answer(.error(message: "a command is still running"))
+            }
+            guard served else {
+                client.interrupt()
+                return
             }
         }
     }
 }
 
-/// A connected client: at most one command at a time, run on a thread of its own so that the
-/// connection can still receive `interrupt`.
-private final class Client: @unchecked Sendable {
+/// A connected client: at most one line at a time, run on a thread of its own so that the
+/// connection can still receive `interrupt`. (Internal, not private, for the tests.)
+final class Client: @unchecked Sendable {
     let connection: FrameConnection
     let interpreter: Interpreter
+    let logger: Logger
+    /// Owns `busy`, `interrupted`, `heeded`, `gone` (set by the serving thread, the line's thread
+    /// and the jobs' threads).
     private let lock = NSLock()
+    /// A line is running or its reply is going out.
     private var busy = false
+    /// Ctrl-C came: while the line runs, a long command stops at its next day boundary; the parts
+    /// of the reply not yet sent are not sent, unless a command heeded it.
     private var interrupted = false
-    /// Told when a command starts (true) and when its reply has gone out (false).
+    /// A command saw the Ctrl-C and stops: its reply (where it stopped) is what the user waits for.
+    private var heeded = false
+    /// A send failed: the client is gone, so nothing more is sent to it (and nothing more logged).
+    private var gone = false
+    /// Told when a line starts (true) and when its answer has gone out (false).
     private let track: @Sendable (Bool) -> Void
 
-    init(connection: FrameConnection, interpreter: Interpreter, track: @escaping @Sendable (Bool) -> Void) {
+    init(connection: FrameConnection, interpreter: Interpreter, logger: Logger, track: @escaping @Sendable (Bool) -> Void) {
         self.connection = connection
         self.interpreter = interpreter
+        self.logger = logger
         self.track = track
     }
 
@@ -210,6 +246,7 @@ private final class Client: @unchecked Sendable {
             guard !busy else { return false }
             busy = true
             interrupted = false
+            heeded = false
             return true
         }
         guard free else { return false }
@@ -217,17 +254,71 @@ private final class Client: @unchecked Sendable {
         let thread = Thread { [self] in
             defer { track(false) }
             let throttle = ProgressThrottle()
-            let outcomes = interpreter.run(line, progress: { [connection] progress in
-                if throttle.admit(progress) { try? connection.send(ServerMessage.progress(progress)) }
-            }, shouldStop: { [self] in lock.withLock { interrupted } })
-            // Free before answering: the client sends its next line as soon as it has the result.
+            let outcomes = interpreter.run(line, progress: { [self] progress in
+                if throttle.admit(progress) { send(.progress(progress)) }
+            }, shouldStop: { [self] in
+                lock.withLock {
+                    if interrupted { heeded = true }
+                    return interrupted
+                }
+            })
+            let notices = interpreter.session.notices.take()
+            // A Ctrl-C that stopped a command must not also cut the reply that says where it
+            // stopped; one that no command heeded (a long `log`) was meant for the reply, and cuts it.
+            lock.withLock { if heeded { interrupted = false } }
+            reply(outcomes, line: line)
+            // Free before the last message: the client sends its next line as soon as it has it.
             lock.withLock { busy = false }
-            try? connection.send(ServerMessage.result(outcomes: outcomes, prompt: interpreter.prompt))
+            send(.done(prompt: interpreter.prompt, notices: notices))
             if outcomes.contains(where: \.quit) { connection.shutdown() }
         }
         thread.stackSize = 8 << 20
         thread.start()
         return true
+    }
+
+    /// Sends each outcome in its parts, until the client interrupts the reply or goes away.
+    private func reply(_ outcomes: [Outcome], line: String) {
+        for (index, outcome) in outcomes.enumerated() {
+            for piece in Wire.parts(of: outcome, line: line) {
+                guard !lock.withLock({ interrupted || gone }) else { return }
+                do {
+                    try connection.send(ServerMessage.part(index: index, outcome: piece))
+                } catch let error as WireError where error.kind == .unencodable {
+                    // Say what went wrong instead of leaving a hole in the reply; the rest of this
+                    // command's reply would make no sense without the piece.
+                    logger.error("cannot send the reply of '\(piece.command)': \(error)")
+                    send(.part(index: index, outcome: Outcome(command: piece.command, reply: .empty,
+                                                              error: "the reply could not be sent: \(error)", quit: outcome.quit)))
+                    break
+                } catch {
+                    lost(error)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Sends unless the client is gone; a failure means it is, and is logged once.
+    private func send(_ message: ServerMessage) {
+        guard !lock.withLock({ gone }) else { return }
+        do {
+            try connection.send(message)
+        } catch {
+            lost(error)
+        }
+    }
+
+    /// The client went away mid-line: the line still finishes (its days are committed), silently.
+    private func lost(_ error: any Error) {
+        let first = lock.withLock { () -> Bool in
+            defer { gone = true }
+            return !gone
+        }
+        guard first else { return }
+        logger.debug("client gone while its line ran: \(error)")
+        // Wakes the serving thread, which then lets the client go.
+        connection.shutdown()
     }
 }
 

@@ -4,17 +4,27 @@ import BanditCommands
 import CBanditSystem
 import Foundation
 
-/// A connection to `banditd`, after a successful hello.
+/// A connection to `banditd`, after a successful hello. Used by one thread at a time (the REPL's):
+/// one request, then its answer.
 public final class DaemonClient: @unchecked Sendable {
     private let connection: FrameConnection
     public private(set) var prompt: String
     public let daemonPID: Int32
 
+    /// How long the daemon may take to answer a hello or a completion, and to end a line after
+    /// Ctrl-C: each is quick for a healthy daemon, and a stuck one must not hang the terminal.
+    public static let answerTimeout: Duration = .seconds(5)
+    /// This connection's `answerTimeout` (shorter in tests).
+    private let timeout: Duration
+    /// How often a line's wait looks at the Ctrl-C flag.
+    static let interruptPoll: Duration = .milliseconds(25)
+
     /// Says hello on a connected socket; refused (version, uid) or failed hellos throw with the
-    /// daemon's sentence.
+    /// daemon's sentence, and a daemon that does not answer within `timeout` with one naming its socket.
     public init(fd: Int32, workingDirectory: String = FileManager.default.currentDirectoryPath,
-                protocolVersion: Int = Wire.version) throws {
+                protocolVersion: Int = Wire.version, timeout: Duration = DaemonClient.answerTimeout) throws {
         connection = FrameConnection(fd: fd)
+        self.timeout = timeout
         // A daemon that refuses us may have answered and closed before our hello got through: read
         // its answer even when sending failed.
         var sendFailure: (any Error)?
@@ -25,7 +35,11 @@ public final class DaemonClient: @unchecked Sendable {
         }
         let answer: ServerMessage?
         do {
-            answer = try connection.receive(ServerMessage.self)
+            answer = try connection.receive(ServerMessage.self, until: .now + timeout)
+        } catch let error as WireError where error.kind == .timedOut {
+            throw WireError("banditd on \(UnixSocket.peerPath(fd) ?? "its socket") did not answer the hello within "
+                            + "\(timeout.components.seconds) s: it may be stuck; stop it (kill the pid in banditd.pid) and try again",
+                            kind: .timedOut)
         } catch {
             throw sendFailure ?? error
         }
@@ -39,29 +53,79 @@ public final class DaemonClient: @unchecked Sendable {
         }
     }
 
-    /// Runs a line; `progress` sees progress frames; when `interrupted` turns true (Ctrl-C) the
-    /// daemon is asked to stop the command at its next day boundary.
-    public func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?,
-                    interrupted: @escaping @Sendable () -> Bool) throws -> [Outcome] {
+    /// Runs a line, handing each `part` of the reply to `part` as it arrives (the index of its
+    /// command in the line, and the piece), and returns the notices to print before the next prompt.
+    ///
+    /// `progress` sees progress while the line runs. When `interrupted` turns true (Ctrl-C), the
+    /// daemon is asked once to stop. During the run, a long command stops at its next day boundary
+    /// and its reply (where it stopped) still comes, while the reply of a line that nothing stopped
+    /// is cut by the daemon; during the reply, the parts not yet shown are dropped. Either way the
+    /// daemon has the answer timeout (5 s) to end the line; if it does not, the connection is closed
+    /// and this throws a `.timedOut` WireError: this client is then done with.
+    public func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, interrupted: () -> Bool,
+                    part: (Int, Outcome) -> Void) throws -> [String] {
+        do {
+            return try exchange(line, progress: progress, interrupted: interrupted, part: part)
+        } catch {
+            // Whatever is left of this line's answer would be read as the next one's.
+            connection.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs a line and returns each command's outcome whole, its parts put back together (for
+    /// callers that want everything at once; the notices are not kept).
+    public func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, interrupted: () -> Bool) throws -> [Outcome] {
+        var outcomes: [Outcome] = []
+        var replies: [[Reply]] = []
+        var indices: [Int] = []
+        _ = try run(line, progress: progress, interrupted: interrupted) { index, piece in
+            if indices.last == index {
+                replies[replies.count - 1].append(piece.reply)
+                outcomes[outcomes.count - 1].quit = piece.quit
+            } else {
+                indices.append(index)
+                outcomes.append(piece)
+                replies.append([piece.reply])
+            }
+        }
+        for index in outcomes.indices where replies[index].count > 1 { outcomes[index].reply = .sequence(replies[index]) }
+        return outcomes
+    }
+
+    private func exchange(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, interrupted: () -> Bool,
+                          part: (Int, Outcome) -> Void) throws -> [String] {
         try connection.send(ClientMessage.run(line: line))
-        let finished = Flag()
-        let watcher = Thread { [connection] in
-            while !finished.isSet {
-                if interrupted() {
-                    try? connection.send(ClientMessage.interrupt)
-                    return
-                }
-                usleep(20_000)
-            }
-        }
-        watcher.start()
-        defer { finished.set() }
+        // A part has come: the line has run and its reply is arriving.
+        var replying = false
+        // Ctrl-C came during the reply: the rest of it is not shown.
+        var dropping = false
+        // Set at Ctrl-C: when the daemon must have ended the line.
+        var deadline: ContinuousClock.Instant?
         while true {
-            switch try connection.receive(ServerMessage.self) {
-            case .progress(let update)?: progress?(update)
-            case .result(let outcomes, let prompt)?:
+            if deadline == nil && interrupted() {
+                try connection.send(ClientMessage.interrupt)
+                deadline = .now + timeout
+                dropping = replying
+            }
+            if !connection.waitForInput(timeout: Self.interruptPoll) {
+                if let deadline, deadline <= .now { throw silentAfterInterrupt }
+                continue
+            }
+            let message: ServerMessage?
+            do {
+                message = try connection.receive(ServerMessage.self, until: deadline)
+            } catch let error as WireError where error.kind == .timedOut {
+                throw silentAfterInterrupt
+            }
+            switch message {
+            case .progress(let update)?: if !dropping { progress?(update) }
+            case .part(let index, let outcome)?:
+                replying = true
+                if !dropping { part(index, outcome) }
+            case .done(let prompt, let notices)?:
                 self.prompt = prompt
-                return outcomes
+                return notices
             case .error(let message)?: throw WireError(message)
             case nil: throw WireError("the daemon closed the connection")
             default: continue
@@ -69,19 +133,40 @@ public final class DaemonClient: @unchecked Sendable {
         }
     }
 
+    private var silentAfterInterrupt: WireError {
+        WireError("the daemon did not answer within \(timeout.components.seconds) s after Ctrl-C; reconnecting on the next command",
+                  kind: .timedOut)
+    }
+
+    /// The completions of the line before the cursor; a daemon that does not answer in time throws.
     public func complete(_ line: String) throws -> Completion {
-        try connection.send(ClientMessage.complete(line: line))
-        while true {
-            switch try connection.receive(ServerMessage.self) {
-            case .completion(let completion)?: return completion
-            case .error(let message)?: throw WireError(message)
-            case nil: throw WireError("the daemon closed the connection")
-            default: continue
+        do {
+            try connection.send(ClientMessage.complete(line: line))
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                switch try connection.receive(ServerMessage.self, until: deadline) {
+                case .completion(let completion)?: return completion
+                case .error(let message)?: throw WireError(message)
+                case nil: throw WireError("the daemon closed the connection")
+                default: continue
+                }
             }
+        } catch {
+            // A late completion would be read as the answer to the next request.
+            connection.shutdown()
+            throw error
         }
     }
 
-    public func bye() { try? connection.send(ClientMessage.bye) }
+    /// Says goodbye, so that the daemon ends this session at once.
+    public func bye() {
+        do {
+            try connection.send(ClientMessage.bye)
+        } catch {
+            // The daemon is already gone: there is nobody left to tell, and closing is all there is to do.
+        }
+        connection.shutdown()
+    }
 
     // MARK: Finding or starting the daemon
 
@@ -122,16 +207,13 @@ public final class DaemonClient: @unchecked Sendable {
         throw WireError("banditd did not answer on \(socketPath) within \(Int(timeout)) s; see \(logPath)")
     }
 
+    /// The last line of the daemon's log (why it could not start), or nil when there is none to read.
     private static func lastLine(of path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").last.map(String.init)
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last.map(String.init)
+        } catch {
+            // No log (the daemon died before writing one): the caller says the exit status instead.
+            return nil
+        }
     }
-}
-
-/// A flag set once, read from any thread.
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }

@@ -44,15 +44,21 @@ struct LineEditor {
             add_history(trimmed)
             append_history(1, historyFile)
             Interrupts.clear()
-            for outcome in runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) {
-                output.endProgress()
-                if let error = outcome.error {
+            var quit = false, shown = false
+            let notices = runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) { piece in
+                if !shown { output.endProgress() }
+                shown = true
+                if let error = piece.error {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 } else {
-                    output.show(outcome.reply)
+                    output.show(piece.reply)
                 }
-                if outcome.quit { return 0 }
+                if piece.quit { quit = true }
             }
+            if !shown { output.endProgress() }
+            for notice in notices { print(notice) }
+            fflush(nil)
+            if quit { return 0 }
             Interrupts.clear()
         }
     }

@@ -18,7 +18,10 @@ struct Output: Sendable {
             return
         default: text = reply.plainText
         }
-        if !text.isEmpty {
+        // A piece of a table stands for lines of the whole: it prints even when they are blank.
+        var piece = false
+        if case .table(let table) = reply { piece = table.chunk != nil }
+        if !text.isEmpty || piece {
             print(text)
             fflush(nil)
         }

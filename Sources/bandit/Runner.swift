@@ -4,11 +4,16 @@ import BanditCommands
 import BanditServer
 import BanditStore
 import Foundation
+import Synchronization
 
 /// Executes lines of commands for the REPL and scripts.
 protocol Runner: AnyObject {
     var prompt: String { get }
-    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool) -> [Outcome]
+    /// Runs a line, handing each piece of each command's outcome to `show` as it comes (a long reply
+    /// in several pieces that print as the whole would; a failed command's error in one), and
+    /// returns the notices to print before the next prompt.
+    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
+             show: (Outcome) -> Void) -> [String]
     func complete(_ line: String) -> Completion
     func close()
 }
@@ -23,13 +28,38 @@ final class LocalRunner: Runner {
 
     var prompt: String { interpreter.prompt }
 
-    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool) -> [Outcome] {
-        interpreter.run(line, progress: progress, shouldStop: shouldStop)
+    /// The same pieces the daemon would send, cut by Ctrl-C as the daemon cuts them: a Ctrl-C
+    /// that stopped a command leaves its reply (where it stopped) whole; any other cuts the reply.
+    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
+             show: (Outcome) -> Void) -> [String] {
+        let heeded = Heeded()
+        let outcomes = interpreter.run(line, progress: progress, shouldStop: {
+            guard shouldStop() else { return false }
+            heeded.flag.store(true, ordering: .relaxed)
+            return true
+        })
+        let notices = interpreter.session.notices.take()
+        let whole = heeded.flag.load(ordering: .relaxed)
+        for outcome in outcomes {
+            for piece in Wire.parts(of: outcome, line: line) {
+                if !whole && shouldStop() { return notices }
+                show(piece)
+            }
+        }
+        return notices
     }
 
     func complete(_ line: String) -> Completion {
         let store = interpreter.session.workspace.store
-        return Command.complete(line) { (try? store.experiments().map(\.experiment.name)) ?? [] }
+        return Command.complete(line) {
+            do {
+                return try store.experiments().map(\.experiment.name)
+            } catch {
+                // Completion happens mid-line, where nothing may be printed: no names is the answer,
+                // and the next command meets the store's error itself.
+                return []
+            }
+        }
     }
 
     /// Background jobs finish before a one-shot process leaves.
@@ -39,33 +69,84 @@ final class LocalRunner: Runner {
     }
 }
 
+/// Whether a command of the line saw Ctrl-C (set from the threads the command runs on).
+private final class Heeded: Sendable {
+    let flag = Atomic<Bool>(false)
+}
+
 /// The daemon of the state directory, started when none answers.
 final class RemoteRunner: Runner {
-    private var client: DaemonClient
+    /// The connection; nil after one was given up, until the next command connects again. Owned by
+    /// the thread that runs lines (the REPL's or the script's).
+    private var client: DaemonClient?
+    /// The prompt of the last connection, shown while there is none.
+    private var lastPrompt: String
     private let stateDirectory: String
     private let daemonPath: String
 
     init(stateDirectory: String, daemonPath: String) throws {
         self.stateDirectory = stateDirectory
         self.daemonPath = daemonPath
-        client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+        let client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+        self.client = client
+        lastPrompt = client.prompt
     }
 
-    var prompt: String { client.prompt }
+    var prompt: String { client?.prompt ?? lastPrompt }
 
-    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool) -> [Outcome] {
+    func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
+             show: (Outcome) -> Void) -> [String] {
+        func fail(_ error: String) -> [String] {
+            show(Outcome(command: echo(line), reply: .empty, error: error, quit: false))
+            return []
+        }
+        let client: DaemonClient
+        if let current = self.client {
+            client = current
+        } else {
+            do {
+                client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+                self.client = client
+            } catch {
+                return fail("cannot reach the daemon: \(error)")
+            }
+        }
         do {
-            return try client.run(line, progress: progress, interrupted: shouldStop)
+            return try client.run(line, progress: progress, interrupted: shouldStop) { _, piece in show(piece) }
+        } catch let error as WireError where error.kind == .timedOut {
+            // The daemon may be stuck: waiting for it again now would hang the prompt; the next
+            // command connects afresh.
+            give(up: client)
+            return fail("\(error)")
         } catch {
-            // The daemon went away (shut down, crashed): say so; the next command starts a new one.
-            if let fresh = try? DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath) { client = fresh }
-            return [Outcome(command: line, reply: .empty, error: "lost the daemon (\(error)); run the command again", quit: false)]
+            // The daemon went away (shut down, crashed): say so, and connect now, so that the next
+            // prompt is the new session's; if that fails too, the next command tries again and says why.
+            give(up: client)
+            do {
+                self.client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+            } catch {
+                // Reported by the next command, which tries again.
+            }
+            return fail("lost the daemon (\(error)); run the command again")
         }
     }
 
-    func complete(_ line: String) -> Completion {
-        (try? client.complete(line)) ?? Completion(candidates: [], files: false)
+    private func give(up client: DaemonClient) {
+        lastPrompt = client.prompt
+        self.client = nil
     }
 
-    func close() { client.bye() }
+    func complete(_ line: String) -> Completion {
+        guard let client else { return Completion(candidates: [], files: false) }
+        do {
+            return try client.complete(line)
+        } catch {
+            // Completion happens mid-line, where nothing may be printed: offer nothing, and let the
+            // next command connect again and report what is wrong.
+            give(up: client)
+            return Completion(candidates: [], files: false)
+        }
+    }
+
+    func close() { client?.bye() }
 }

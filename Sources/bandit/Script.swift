@@ -9,18 +9,29 @@ enum Script {
         var status: Int32 = 0
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
-            for outcome in runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) {
-                output.endProgress()
-                if let error = outcome.error {
+            var failed = false, quit = false, shown = false
+            let notices = runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) { piece in
+                if !shown { output.endProgress() }
+                shown = true
+                // A line stops at its first error: nothing of it comes after one.
+                guard !failed else { return }
+                if let error = piece.error {
                     let location = lines.count > 1 ? "line \(number + 1): " : ""
-                    FileHandle.standardError.write(Data("bandit: \(location)\(outcome.command): \(error)\n".utf8))
-                    status = 1
-                    if !keepGoing { return status }
+                    FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
+                    failed = true
                 } else {
-                    output.show(outcome.reply)
+                    output.show(piece.reply)
                 }
-                if outcome.quit { return status }
+                if piece.quit { quit = true }
             }
+            if !shown { output.endProgress() }
+            // Notices are not the script's output: they go with its messages, on standard error.
+            for notice in notices { FileHandle.standardError.write(Data("\(notice)\n".utf8)) }
+            if failed {
+                status = 1
+                if !keepGoing { return status }
+            }
+            if quit { return status }
             if Interrupts.requested() { return 130 }
         }
         return status
