@@ -98,22 +98,22 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
     switch spec.kind {
     case .integer(let range):
         guard let value = Int(token), range.contains(value) else {
-            throw .badValue("\(label) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(token)'")
+            throw .badValue("\(label) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(echo(token))'")
         }
         return (.integer(value), 1)
     case .real(let range):
         guard let value = Double(token), value.isFinite, range.contains(value) else {
-            throw .badValue("\(label) must be a number from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound)), not '\(token)'")
+            throw .badValue("\(label) must be a number from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound)), not '\(echo(token))'")
         }
         return (.real(value), 1)
     case .choice(let words):
         guard let word = words.first(where: { $0 == token.lowercased() }) else {
-            throw .badValue("\(label) must be one of \(words.joined(separator: ", ")), not '\(token)'")
+            throw .badValue("\(label) must be one of \(words.joined(separator: ", ")), not '\(echo(token))'")
         }
         return (.word(word), 1)
     case .name:
         guard isValidName(token) else {
-            throw .badValue("\(label) must be 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit), not '\(token)'")
+            throw .badValue("\(label) must be 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit), not '\(echo(token))'")
         }
         return (.word(token), 1)
     case .experiment, .path, .command:
@@ -169,8 +169,8 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownCommand(let word): "unknown command: \(word) (type 'help' for the list)"
-        case .ambiguousCommand(let word, let candidates): "ambiguous command: \(word), could be: \(candidates.joined(separator: ", "))"
+        case .unknownCommand(let word): "unknown command: \(echo(word)) (type 'help' for the list)"
+        case .ambiguousCommand(let word, let candidates): "ambiguous command: \(echo(word)), could be: \(candidates.joined(separator: ", "))"
         case .usage(let text), .badValue(let text), .failed(let text): text
         }
     }

@@ -396,7 +396,7 @@ enum Handlers {
             file = nil
         }
         if let path = file, !path.lowercased().hasSuffix(".svg") {
-            throw CommandError.badValue("plot writes SVG: FILE must end in .svg, not '\(path)'")
+            throw CommandError.badValue("plot writes SVG: FILE must end in .svg, not '\(echo(path))'")
         }
         let world = experiment.world
         var title = "experiment \(experiment.name)"

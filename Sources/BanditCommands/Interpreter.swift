@@ -36,7 +36,7 @@ public struct Interpreter: Sendable {
         do {
             commands = try parseLine(line)
         } catch {
-            return [Outcome(command: line, reply: .empty, error: error.description, quit: false)]
+            return [Outcome(command: echo(line), reply: .empty, error: error.description, quit: false)]
         }
         var outcomes: [Outcome] = []
         for command in commands {
@@ -71,9 +71,9 @@ public struct Interpreter: Sendable {
             let reply = command.flags.contains(.mutating)
                 ? try session.workspace.perform(command, &call)
                 : try command.handler(&call)
-            return Outcome(command: text, reply: reply, error: nil, quit: command.name == "quit")
+            return Outcome(command: echo(text), reply: reply, error: nil, quit: command.name == "quit")
         } catch {
-            return Outcome(command: text, reply: .empty, error: Self.message(error), quit: false)
+            return Outcome(command: echo(text), reply: .empty, error: Self.message(error), quit: false)
         }
     }
 

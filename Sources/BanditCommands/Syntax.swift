@@ -80,7 +80,7 @@ func bind(_ words: ArraySlice<String>, to command: Command) throws(CommandError)
             index += 1 + used
             continue
         }
-        guard slot < positional.count else { throw .usage("unexpected '\(word)'; \(usage())") }
+        guard slot < positional.count else { throw .usage("unexpected '\(echo(word))'; \(usage())") }
         let spec = positional[slot]
         let (value, used) = try parseArgument(spec, words[index...])
         arguments.values[spec.name, default: []].append(value)

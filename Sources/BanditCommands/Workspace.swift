@@ -76,7 +76,7 @@ public final class Workspace: @unchecked Sendable {
     }
 
     func experiment(named name: String) throws -> ExperimentRecord {
-        guard let experiment = try store.experiment(named: name) else { throw CommandError.failed("no experiment named '\(name)'") }
+        guard let experiment = try store.experiment(named: name) else { throw CommandError.failed("no experiment named '\(echo(name))'") }
         return experiment
     }
 

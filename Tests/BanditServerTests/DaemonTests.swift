@@ -106,7 +106,7 @@ struct DaemonTests {
         #expect {
             _ = try DaemonClient(fd: fd, protocolVersion: 99)
         } throws: { error in
-            "\(error)".contains("protocol version 99 is not spoken here") && "\(error)".contains("speaks 1")
+            "\(error)".contains("protocol version 99 is not spoken here") && "\(error)".contains("speaks \(Wire.version)")
         }
     }
 
@@ -155,7 +155,7 @@ struct DaemonTests {
         #expect(oversized.contains("outside 1 byte to 1 MiB"), "\(oversized)")
         let notJSON = try raw([0, 0, 0, 3, 0x61, 0x62, 0x63])
         #expect(notJSON.contains("not a message"), "\(notJSON)")
-        let hello = try JSONEncoder().encode(ClientMessage.hello(protocol: 1, client: "test", workingDirectory: "/"))
+        let hello = try JSONEncoder().encode(ClientMessage.hello(protocol: Wire.version, client: "test", workingDirectory: "/"))
         let framed = withUnsafeBytes(of: UInt32(hello.count).bigEndian, Array.init) + Array(hello) + [0, 0, 0, 9, 0x7b]
         let half = try raw(framed, halfClose: true)
         #expect(half.contains("welcome"), "\(half)")
