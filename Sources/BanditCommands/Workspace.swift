@@ -189,9 +189,11 @@ public final class Workspace: @unchecked Sendable {
 
     // MARK: Playing jobs
 
-    /// Plays a prepared job to its end, then gives back its live run and ends its registration.
+    /// Plays a prepared job to its end, then gives back its live run, tells `ended` how it went and
+    /// ends its registration: whoever waits for the job hears of its end after `ended` did.
     private func execute(_ prepared: PreparedJob, progress: (@Sendable (JobProgress) -> Void)?,
-                         interrupted: @escaping @Sendable () -> Bool) -> Result<JobOutcome, any Error> {
+                         interrupted: @escaping @Sendable () -> Bool,
+                         ended: (Result<JobOutcome, any Error>) -> Void = { _ in }) -> Result<JobOutcome, any Error> {
         let id = prepared.job.id, label = prepared.job.command, registry = registry
         var run = prepared.live
         let result = Result {
@@ -205,6 +207,7 @@ public final class Workspace: @unchecked Sendable {
         writer.withLock {
             // After a failure the run in memory may be ahead of the store: it is restored from there.
             if case .success = result, let run { live[prepared.experimentID] = run }
+            ended(result)
             registry.end(jobID: id)
         }
         return result
@@ -221,22 +224,23 @@ public final class Workspace: @unchecked Sendable {
     private func start(_ prepared: PreparedJob, session: Session) -> Reply {
         let job = prepared.job
         registry.startBackground { [self] in
-            let notice: String
-            switch execute(prepared, progress: nil, interrupted: { false }) {
-            case .success(let outcome):
-                switch outcome {
-                case .finished, .played: notice = "[job \(job.id)] finished: \(job.command)"
-                case .stopped(let stop):
-                    notice = "[job \(job.id)] \(stop == .cancelled ? "cancelled" : "interrupted"): \(job.command)"
-                        + (stop == .cancelled ? " ('resume \(job.id)' continues it)" : "")
-                }
-            case .failure(let error):
-                notice = "[job \(job.id)] failed: \(job.command): \(Interpreter.message(error))"
+            _ = execute(prepared, progress: nil, interrupted: { false }) { result in
+                let notice = Self.notice(result, job: job)
+                session.notices.post(notice)
+                jobEnded?(notice)
             }
-            session.notices.post(notice)
-            jobEnded?(notice)
         }
         return .text("job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)")
+    }
+
+    /// The line a background job's end is announced with, as a shell's `[1]+ Done`.
+    static func notice(_ result: Result<JobOutcome, any Error>, job: JobRecord) -> String {
+        switch result {
+        case .success(.finished), .success(.played): "[job \(job.id)] finished: \(job.command)"
+        case .success(.stopped(.cancelled)): "[job \(job.id)] cancelled: \(job.command) ('resume \(job.id)' continues it)"
+        case .success(.stopped(.interrupted)): "[job \(job.id)] interrupted: \(job.command)"
+        case .failure(let error): "[job \(job.id)] failed: \(job.command): \(Interpreter.message(error))"
+        }
     }
 
     /// What a job that ran in the foreground answers.

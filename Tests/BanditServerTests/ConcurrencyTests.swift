@@ -3,7 +3,7 @@
 import BanditCommands
 import BanditCore
 @testable import BanditServer
-import BanditStore
+@testable import BanditStore
 import BanditTestSupport
 import Foundation
 import Testing
@@ -163,5 +163,50 @@ struct ConcurrencyTests {
             }
         }
         #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test("a background job that fails: stored failed with its message, listed by jobs, announced once")
+    func failedBackgroundJob() throws {
+        let directory = temporaryDirectory()
+        let store = try Store(directory: directory)
+        defer { store.close() }
+        let session = Session(workspace: Workspace(store: store, threads: 2), workingDirectory: directory)
+        let interpreter = Interpreter(session: session)
+        func errors(_ line: String) -> [String] { interpreter.run(line).compactMap(\.error) }
+        // A job stopped after its first days, whose stored checkpoint is then damaged.
+        #expect(errors("new e rng default seed 2; world features 3 actions 5").isEmpty)
+        let calls = Log()
+        let stopped = interpreter.run("runs 3 days 8", shouldStop: {
+            calls.append("", [])
+            return calls.all.count > 4
+        })
+        #expect(stopped.last?.reply.plainText.contains("stopped after") == true, "\(stopped)")
+        let raw = try Connection(path: store.path)
+        try raw.execute("UPDATE checkpoints SET coefficients = x'00'")
+        raw.close()
+        #expect(errors("resume 1 &").isEmpty)
+        session.workspace.registry.waitForBackground()
+        let job = try #require(try store.job(id: 1))
+        #expect(job.state == .failed && job.message?.contains("holds inconsistent data (checkpoint of run") == true, "\(job)")
+        let listing = interpreter.run("jobs")
+        #expect(listing.first?.reply.plainText.contains("failed: \(job.message!)") == true)
+        let notices = session.notices.take()
+        #expect(notices.count == 1 && notices[0].hasPrefix("[job 1] failed: runs 3 days 8: "), "\(notices)")
+        #expect(session.notices.take().isEmpty)
+        // Nothing holds the experiment now: writes go ahead.
+        #expect(errors("seed 4").isEmpty)
+    }
+
+    @Test("the real client prints a background job's end at its next prompt; a script shows it on stderr")
+    func noticeThroughTheClient() throws {
+        let directory = temporaryDirectory(), state = directory + "/state"
+        defer { stopDaemon(state) }
+        let run = try runProgram(try builtExecutable("bandit"), ["--state-dir", state, "-c",
+                                 "new e rng default seed 1; world features 3 actions 4; runs 3 days 3 &; wait 1; settings"],
+                                 directory: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("job 1 started in the background") && run.stdout.contains("job 1 finished"))
+        #expect(run.stderr.contains("[job 1] finished: runs 3 days 3"), "\(run.stderr)")
+        #expect(!run.stdout.contains("[job 1]"))
     }
 }
