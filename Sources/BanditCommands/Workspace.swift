@@ -84,6 +84,12 @@ public final class Workspace: @unchecked Sendable {
     /// lock, then the job it asked for, if any (outside the lock, in the foreground or background).
     func perform(_ command: Command, _ call: inout Invocation) throws -> Reply {
         let (reply, job) = try writer.withLock { () throws -> (Reply, PreparedJob?) in
+            // Refused before the handler works (a world of 63 features takes a while to draw) when a
+            // job plays the current experiment, which every such command writes to.
+            if command.flags.contains(.needsExperiment), let current = call.session.current,
+               let job = registry.running.first(where: { $0.experiment == current }) {
+                throw job.conflict
+            }
             let reply = try command.handler(&call)
             return try apply(call, reply: reply)
         }
