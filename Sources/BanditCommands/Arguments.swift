@@ -12,10 +12,13 @@ public enum ArgumentKind: Sendable {
     case name
     /// An existing experiment's name.
     case experiment
-    /// `greedy`, `eps E`, `ts B`, or a canonical label `eps:E`, `ts:B`.
+    /// A policy, in the words of `PolicyWords`.
     case policy
     /// A file path.
     case path
+    /// A file path with this extension (`.svg`): an optional one is left out when the word is not
+    /// such a path but suits the next argument (`plot greedy ts:30`).
+    case file(extension: String)
     /// A command's name.
     case command
 }
@@ -29,21 +32,12 @@ public struct ArgumentSpec: Sendable {
     public let repeating: Bool
     public let help: String
 
-    public static func positional(_ name: String, _ kind: ArgumentKind, optional: Bool = false, repeating: Bool = false,
-                                  help: String) -> ArgumentSpec {
-        ArgumentSpec(name: name, kind: kind, keyword: nil, optional: optional, repeating: repeating, help: help)
-    }
-
-    public static func keyword(_ keyword: String, _ name: String, _ kind: ArgumentKind, help: String) -> ArgumentSpec {
-        ArgumentSpec(name: name, kind: kind, keyword: keyword, optional: true, repeating: false, help: help)
-    }
-
     /// How the argument reads in a synopsis: `NAME`, `[N]`, `[seed N]`, `POLICY...`, `decisions|days|runs`.
     public var synopsis: String {
         var text: String
         switch kind {
         case .choice(let words) where keyword == nil: text = words.joined(separator: "|")
-        case .policy where !repeating: text = "greedy|eps E|ts B"
+        case .policy where !repeating: text = PolicyWords.synopsis
         default: text = name
         }
         if let keyword { text = "\(keyword) \(text)" }
@@ -60,35 +54,127 @@ public enum ArgumentValue: Sendable, Equatable {
     case policy(Policy)
 }
 
-/// The values bound to a command's arguments, by argument name.
+/// The values `bind` gave a command's arguments, by argument name, each parsed and checked.
 public struct Arguments: Sendable, Equatable {
-    public var values: [String: [ArgumentValue]] = [:]
+    var values: [String: [ArgumentValue]] = [:]
 
-    public init() {}
+    func has(_ name: String) -> Bool { values[name] != nil }
+}
 
-    public func integer(_ name: String) -> Int? {
-        if case .integer(let value) = values[name]?.first { return value }
-        return nil
+/// An argument as its command declares it: the table, help, completion and the man page read its spec.
+public protocol DeclaredArgument: Sendable {
+    var spec: ArgumentSpec { get }
+}
+
+/// A command's argument with the type its handler reads, as swift-argument-parser's properties
+/// are: declared once beside the handler, parsed and range-checked by `bind`, read as `call[days]`.
+public struct Argument<Value: Sendable>: DeclaredArgument {
+    public let spec: ArgumentSpec
+    /// The value from what `bind` stored (nothing when the argument was not given). `bind` has
+    /// checked presence, kind and range, so a mismatch here is a bug in this file.
+    let read: @Sendable ([ArgumentValue]) -> Value
+
+    init(_ name: String, _ kind: ArgumentKind, keyword: String? = nil, optional: Bool = false, repeating: Bool = false,
+         help: String, read: @escaping @Sendable ([ArgumentValue]) -> Value) {
+        spec = ArgumentSpec(name: name, kind: kind, keyword: keyword, optional: optional, repeating: repeating, help: help)
+        self.read = read
+    }
+}
+
+private func bound(_ values: [ArgumentValue], _ name: String) -> ArgumentValue {
+    guard let value = values.first else { preconditionFailure("bind leaves no required argument \(name) out") }
+    return value
+}
+
+private func integer(_ value: ArgumentValue) -> Int {
+    guard case .integer(let n) = value else { preconditionFailure("an integer argument holds \(value)") }
+    return n
+}
+
+private func word(_ value: ArgumentValue) -> String {
+    guard case .word(let text) = value else { preconditionFailure("a word argument holds \(value)") }
+    return text
+}
+
+extension Argument where Value == Int {
+    /// A required integer.
+    static func integer(_ name: String, _ range: ClosedRange<Int>, help: String) -> Self {
+        Self(name, .integer(range), help: help) { BanditCommands.integer(bound($0, name)) }
     }
 
-    public func real(_ name: String) -> Double? {
-        switch values[name]?.first {
-        case .real(let value): value
-        case .integer(let value): Double(value)
-        default: nil
+    /// An optional integer, positional or after `keyword`; `default` when not given.
+    static func integer(_ name: String, _ range: ClosedRange<Int>, keyword: String? = nil, default value: Int, help: String) -> Self {
+        Self(name, .integer(range), keyword: keyword, optional: true, help: help) { $0.first.map(BanditCommands.integer) ?? value }
+    }
+}
+
+extension Argument where Value == Int? {
+    /// An optional integer with no default (its absence means something: the latest job, every post).
+    static func optionalInteger(_ name: String, _ range: ClosedRange<Int>, keyword: String? = nil, help: String) -> Self {
+        Self(name, .integer(range), keyword: keyword, optional: true, help: help) { $0.first.map(BanditCommands.integer) }
+    }
+}
+
+extension Argument where Value == Double {
+    /// An optional number after `keyword`; `default` when not given.
+    static func real(_ name: String, _ range: ClosedRange<Double>, keyword: String, default value: Double, help: String) -> Self {
+        Self(name, .real(range), keyword: keyword, optional: true, help: help) { values in
+            switch values.first {
+            case .real(let x)?: x
+            case .integer(let n)?: Double(n)
+            case nil: value
+            case let other?: preconditionFailure("a number argument holds \(other)")
+            }
         }
     }
+}
 
-    public func word(_ name: String) -> String? {
-        if case .word(let value) = values[name]?.first { return value }
-        return nil
+extension Argument where Value == String {
+    /// A required word of `kind` (a new name, an existing experiment, a path).
+    static func word(_ name: String, _ kind: ArgumentKind, help: String) -> Self {
+        Self(name, kind, help: help) { BanditCommands.word(bound($0, name)) }
     }
+}
 
-    public func policies(_ name: String) -> [Policy] {
-        (values[name] ?? []).compactMap { if case .policy(let p) = $0 { p } else { nil } }
+extension Argument where Value == String? {
+    /// An optional word of `kind`.
+    static func optionalWord(_ name: String, _ kind: ArgumentKind, help: String) -> Self {
+        Self(name, kind, optional: true, help: help) { $0.first.map(BanditCommands.word) }
     }
+}
 
-    public func has(_ name: String) -> Bool { values[name] != nil }
+extension Argument where Value: RawRepresentable & CaseIterable & Sendable, Value.RawValue == String {
+    /// One of `Value`'s cases, by its raw value: required, or after `keyword` with a default.
+    static func choice(_ name: String, keyword: String? = nil, default value: Value? = nil, help: String) -> Self {
+        Self(name, .choice(Value.allCases.map(\.rawValue)), keyword: keyword, optional: value != nil, help: help) { values in
+            guard let given = values.first else {
+                guard let value else { preconditionFailure("bind leaves no required argument \(name) out") }
+                return value
+            }
+            guard let chosen = Value(rawValue: BanditCommands.word(given)) else { preconditionFailure("\(given) is not a choice") }
+            return chosen
+        }
+    }
+}
+
+extension Argument where Value == Policy {
+    static func policy(_ name: String, help: String) -> Self {
+        Self(name, .policy, help: help) { values in
+            guard case .policy(let policy) = bound(values, name) else { preconditionFailure("a policy argument holds \(values)") }
+            return policy
+        }
+    }
+}
+
+extension Argument where Value == [Policy] {
+    /// Any number of policies, each once (a repeated one is left out), in the order given.
+    static func policies(_ name: String, optional: Bool, help: String) -> Self {
+        Self(name, .policy, optional: optional, repeating: true, help: help) { values in
+            var policies: [Policy] = []
+            for case .policy(let policy) in values where !policies.contains(policy) { policies.append(policy) }
+            return policies
+        }
+    }
 }
 
 /// Parses one argument from `tokens` (at least one); returns the value and how many tokens it used.
@@ -116,39 +202,20 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
             throw .badValue("\(label) must be 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit), not '\(echo(token))'")
         }
         return (.word(token), 1)
+    case .file(let fileExtension):
+        guard token.lowercased().hasSuffix(".\(fileExtension)") else {
+            throw .badValue("\(label) must end in .\(fileExtension), not '\(echo(token))'")
+        }
+        return (.word(token), 1)
     case .experiment, .path, .command:
         return (.word(token), 1)
     case .policy:
-        return try parsePolicy(tokens)
+        return try PolicyWords.parse(tokens)
     }
 }
 
 private func formatBound(_ value: Double) -> String {
     value == value.rounded() && value.magnitude < 1e15 ? String(Int(value)) : "\(value)"
-}
-
-/// `greedy` · `eps E` · `ts B` · `eps:E` · `ts:B`.
-private func parsePolicy(_ tokens: ArraySlice<String>) throws(CommandError) -> (ArgumentValue, Int) {
-    let first = tokens[tokens.startIndex].lowercased()
-    let next = tokens.dropFirst().first
-    do {
-        switch first {
-        case "greedy": return (.policy(.greedy), 1)
-        case "eps", "epsilon":
-            guard let next else { throw CommandError.badValue("eps needs a value: eps E, with E between 0 and 1") }
-            return (.policy(try Policy(label: "eps:\(next)")), 2)
-        case "ts", "thompson":
-            guard let next else { throw CommandError.badValue("ts needs a value: ts B, with B bootstrap replicates ≥ 1") }
-            return (.policy(try Policy(label: "ts:\(next)")), 2)
-        default: return (.policy(try Policy(label: first)), 1)
-        }
-    } catch let error as PolicyError {
-        throw .badValue(error.description)
-    } catch let error as CommandError {
-        throw error
-    } catch {
-        throw .badValue("\(error)")
-    }
 }
 
 func isValidName(_ text: String) -> Bool {

@@ -16,6 +16,8 @@ public struct Command: Sendable {
         public static let needsExperiment = Flags(rawValue: 4)
         /// Needs a current experiment with a world.
         public static let needsWorld = Flags(rawValue: 8)
+        /// Leaves the REPL.
+        public static let quits = Flags(rawValue: 16)
     }
 
     public let name: String
@@ -30,13 +32,13 @@ public struct Command: Sendable {
     let handler: @Sendable (inout Invocation) throws -> Reply
 
     init(
-        _ name: String, aliases: [String] = [], arguments: [ArgumentSpec] = [], flags: Flags = [],
+        _ name: String, aliases: [String] = [], arguments: [any DeclaredArgument] = [], flags: Flags = [],
         summary: String, details: String, examples: [String] = [],
         handler: @escaping @Sendable (inout Invocation) throws -> Reply
     ) {
         self.name = name
         self.aliases = aliases
-        self.arguments = arguments
+        self.arguments = arguments.map(\.spec)
         self.flags = flags
         self.summary = summary
         self.details = details
@@ -79,4 +81,7 @@ public struct Invocation: Sendable {
     var effects: [Effect] = []
 
     public var workspace: Workspace { session.workspace }
+
+    /// The value of one of the command's declared arguments, as its declaration types it.
+    subscript<Value>(_ argument: Argument<Value>) -> Value { argument.read(arguments.values[argument.spec.name] ?? []) }
 }

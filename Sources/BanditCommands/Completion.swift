@@ -41,8 +41,8 @@ extension Command {
                 index += 2
                 continue
             }
-            if case .policy = positional[min(consumed, max(positional.count - 1, 0))].kind,
-               ["eps", "ts", "epsilon", "thompson"].contains(rest[index].lowercased()) {
+            if let spec = positional.isEmpty ? nil : positional[min(consumed, positional.count - 1)], case .policy = spec.kind,
+               PolicyWords.takesParameter(rest[index]) {
                 index += 1
             }
             index += 1
@@ -62,10 +62,10 @@ extension Command {
                                    experiments: () -> [String]) -> Completion {
         switch spec.kind {
         case .choice(let words): matching(words)
-        case .policy: matching(["greedy", "eps", "ts", "eps:0.1", "ts:30"])
+        case .policy: matching(PolicyWords.completions)
         case .experiment: matching(experiments())
         case .command: matching(table.map(\.name))
-        case .path: Completion(candidates: [], files: true)
+        case .path, .file: Completion(candidates: [], files: true)
         case .integer, .real, .name: Completion(candidates: [], files: false)
         }
     }

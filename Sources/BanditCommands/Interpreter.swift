@@ -71,7 +71,7 @@ public struct Interpreter: Sendable {
             let reply = command.flags.contains(.mutating)
                 ? try session.workspace.perform(command, &call)
                 : try command.handler(&call)
-            return Outcome(command: echo(text), reply: reply, error: nil, quit: command.name == "quit")
+            return Outcome(command: echo(text), reply: reply, error: nil, quit: command.flags.contains(.quits))
         } catch {
             return Outcome(command: echo(text), reply: .empty, error: Self.message(error), quit: false)
         }

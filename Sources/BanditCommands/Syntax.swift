@@ -81,7 +81,13 @@ func bind(_ words: ArraySlice<String>, to command: Command) throws(CommandError)
             continue
         }
         guard slot < positional.count else { throw .usage("unexpected '\(echo(word))'; \(usage())") }
-        let spec = positional[slot]
+        var spec = positional[slot]
+        // An optional file argument that is not given: the word belongs to the next argument, if it suits it.
+        if case .file(let fileExtension) = spec.kind, spec.optional, !word.lowercased().hasSuffix(".\(fileExtension)"),
+           slot + 1 < positional.count, (try? parseArgument(positional[slot + 1], words[index...])) != nil {
+            slot += 1
+            spec = positional[slot]
+        }
         let (value, used) = try parseArgument(spec, words[index...])
         arguments.values[spec.name, default: []].append(value)
         index += used

@@ -253,7 +253,7 @@ public final class Workspace: @unchecked Sendable {
     static func reply(to outcome: JobOutcome, job: JobRecord) -> Reply {
         switch outcome {
         case .finished(let curves):
-            return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(Handlers.curveTable($0)) })
+            return .sequence([.text("job \(job.id) finished: \(job.command)")] + curves.map { .table(Reports.curveTable($0)) })
         case .played(let days):
             // A long job's every day would be a reply of millions of lines: the last ones, and where the rest are.
             let shown = days.suffix(Self.daysShown)

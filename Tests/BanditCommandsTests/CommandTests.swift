@@ -44,8 +44,8 @@ struct CommandTests {
         let cases: [(String, String)] = [
             ("frobnicate", "unknown command: frobnicate"),
             ("st", "ambiguous command: st, could be: stats, step"),
-            ("world features 0", "features must be an integer from 1 to 63, not '0'"),
-            ("world features 64", "features must be an integer from 1 to 63"),
+            ("world features 0", "features must be an integer from 1 to 64, not '0'"),
+            ("world features 65", "features must be an integer from 1 to 64"),
             ("world actions 0", "actions must be an integer from 1 to 100000, not '0'"),
             ("world noise -1", "noise must be a number from 0 to 100"),
             ("world features", "features needs a value"),
@@ -62,8 +62,9 @@ struct CommandTests {
             ("step 1 2", "unexpected '2'"),
             ("runs 0", "R must be an integer from 1"),
             ("runs 5 days -3", "days must be an integer from 1"),
-            ("set runs -2", "N must be an integer from 1"),
-            ("set speed 3", "SETTING must be one of decisions, days, runs, not 'speed'"),
+            ("set runs -2", "runs must be an integer from 1"),
+            ("set speed 3", "unexpected 'speed'; usage: set [decisions N] [days D] [runs R]"),
+            ("set", "name a setting to change; usage: set [decisions N] [days D] [runs R]"),
             ("seed -1", "N must be an integer from 0 to 4294967295"),
             ("seed 4294967296", "N must be an integer from 0 to 4294967295"),
             ("new e", "an experiment named 'e' already exists"),
@@ -79,7 +80,7 @@ struct CommandTests {
             ("export curves", "missing FILE"),
             ("export tables x.csv", "WHAT must be one of curves, days, decisions"),
             ("export curves /nonexistent-dir/x.csv", "cannot write /nonexistent-dir/x.csv"),
-            ("plot curves.png", "plot writes SVG: FILE must end in .svg"),
+            ("plot curves.png", "FILE must end in .svg, not 'curves.png'"),
             ("plot x.svg ts:30", "no stored result for ts:30"),
             ("help frob", "unknown command: frob"),
             ("export curves 'unterminated", "unterminated quote"),
@@ -175,7 +176,7 @@ struct CommandTests {
         let a = Curve(label: "greedy", runs: 10, mean: [1, 1.5], standardError: [0.1, 0.3])
         let b = Curve(label: "ts:30", runs: 10, mean: [1, 2.6], standardError: [0.1, 0.4])
         let c = Curve(label: "eps:0.1", runs: 10, mean: [1, 2.0], standardError: [0.1, 0.4])
-        let table = Handlers.finalDayDifferences([a, b, c]).rendered()
+        let table = Reports.finalDayDifferences([a, b, c]).rendered()
         // 2.6 − 1.5 = 1.1 with SE √(0.09 + 0.16) = 0.5: 2.2 SE, beyond noise.
         #expect(table.contains("ts:30 − greedy    day 2      1.1000  0.5000  ts:30 better (2.2 SE)"), "\(table)")
         // 2.0 − 1.5 = 0.5 with SE 0.5: 1.0 SE, within noise.

@@ -50,7 +50,7 @@ struct ScriptTests {
             """
         var (status, stdout, stderr) = try runBandit(["--state-dir", directory], input: script, directory: directory)
         #expect(status == 1)
-        #expect(stderr == "bandit: line 3: world features 0: features must be an integer from 1 to 63, not '0'\n")
+        #expect(stderr == "bandit: line 3: world features 0: features must be an integer from 1 to 64, not '0'\n")
         #expect(!stdout.contains("d=3"))
         #expect(!stdout.contains("> "))
         (status, stdout, stderr) = try runBandit(["--state-dir", directory, "--keep-going", "-c", "use a; world features 0"],

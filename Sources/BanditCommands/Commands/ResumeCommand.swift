@@ -1,0 +1,36 @@
+// resume: continue an interrupted or cancelled job.
+
+import BanditCore
+import BanditStore
+
+enum ResumeCommand {
+    static let job = Argument<Int?>.optionalInteger("J", 1...Int(Int32.max), help: "job id (default: the latest resumable)")
+
+    static let command = Command("resume", arguments: [job], flags: [.mutating, .needsExperiment, .longRunning], summary: "continue an interrupted or cancelled job",
+        details: "Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an uninterrupted job would have given.",
+        examples: ["resume", "resume 3"], handler: run)
+
+    static func run(_ call: inout Invocation) throws -> Reply {
+        let experiment = try call.session.currentExperiment()
+        let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
+        let registry = call.workspace.registry
+        if let playing = registry.playing(experimentID: experiment.id) { throw playing.conflict }
+        // A job stored as running that no thread plays lost its process (or its state could not be stored).
+        func resumable(_ job: JobRecord) -> Bool { job.state.isResumable || (job.state == .running && !registry.isRunning(job.id)) }
+        let job: JobRecord
+        if let id = call[Self.job] {
+            guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
+                throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
+            }
+            guard resumable(found) else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
+            job = found
+        } else {
+            guard let latest = jobs.last(where: resumable) else {
+                throw CommandError.failed("no interrupted or cancelled job to resume")
+            }
+            job = latest
+        }
+        call.effects = [.startJob(.resume(experiment, job))]
+        return .empty
+    }
+}

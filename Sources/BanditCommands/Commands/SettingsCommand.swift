@@ -1,0 +1,18 @@
+// settings: show the protocol settings.
+
+import BanditCore
+
+enum SettingsCommand {
+    static let command = Command("settings", flags: [.needsExperiment], summary: "show the protocol settings",
+        details: "Shows the current experiment's generator, seed, live policy and protocol settings.", handler: run)
+
+    static func run(_ call: inout Invocation) throws -> Reply {
+        let e = try call.session.currentExperiment()
+        return .table(Table(title: "experiment \(e.name)", headers: ["setting", "value"], alignments: [.left, .left], rows: [
+            ["rng", e.kind.rawValue], ["seed", "\(e.seed)"],
+            ["world", e.world.map { "d=\($0.features) K=\($0.actions) σ=\($0.noise)" } ?? "none yet"],
+            ["policy", e.policy.label], ["decisions", "\(e.schedule.decisionsPerDay)"], ["days", "\(e.schedule.days)"],
+            ["runs", "\(e.schedule.runs)"],
+        ]))
+    }
+}
