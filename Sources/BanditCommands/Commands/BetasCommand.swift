@@ -5,7 +5,9 @@ import BanditCore
 enum BetasCommand {
     static let action = Argument<Int?>.optionalInteger("ACTION", 0...(Limits.actions.upperBound - 1), help: "one post (0-based)")
 
-    static let command = Command("betas", arguments: [action], flags: [.needsWorld], summary: "the live policy's coefficients",
+    static let command = Command(
+        "betas", arguments: [action], flags: [.needsWorld],
+        summary: "the live policy's coefficients",
         details: "Shows the live run's coefficients per post and feature; for Thompson sampling the ensemble's mean and spread (standard deviation).",
         examples: ["betas", "betas 3"], handler: run)
 

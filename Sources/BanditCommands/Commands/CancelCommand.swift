@@ -5,7 +5,9 @@ import BanditCore
 enum CancelCommand {
     static let job = Argument<Int>.integer("J", 1...Int(Int32.max), help: "job id")
 
-    static let command = Command("cancel", arguments: [job], summary: "stop a running job at its next day boundary",
+    static let command = Command(
+        "cancel", arguments: [job],
+        summary: "stop a running job at its next day boundary",
         details: "Stops a running job at its next day boundary; its completed days are kept and 'resume' continues it.",
         examples: ["cancel 3"], handler: run)
 

@@ -7,7 +7,9 @@ enum CompareCommand {
     static let runs = Argument<Int?>.optionalInteger("R", Limits.count, keyword: "runs", help: "runs per policy")
     static let days = Argument<Int?>.optionalInteger("D", Limits.count, keyword: "days", help: "days per run")
 
-    static let command = Command("compare", arguments: [policies, runs, days], flags: [.mutating, .needsWorld, .longRunning], summary: "runs for several policies from the same generator state",
+    static let command = Command(
+        "compare", arguments: [policies, runs, days], flags: [.mutating, .needsWorld, .longRunning],
+        summary: "runs for several policies from the same generator state",
         details: """
             'runs' for each policy, every policy starting from the same generator state (common random \
             numbers), each curve stored under its policy's label.

@@ -5,7 +5,9 @@ import BanditCore
 enum DayCommand {
     static let days = Argument<Int>.integer("N", Limits.count, default: 1, help: "days (default 1)")
 
-    static let command = Command("day", arguments: [days], flags: [.mutating, .needsWorld, .longRunning], summary: "play N production days with the live policy",
+    static let command = Command(
+        "day", arguments: [days], flags: [.mutating, .needsWorld, .longRunning],
+        summary: "play N production days with the live policy",
         details: """
             Plays N production days of the live run (starting it if needed), each decision logged with \
             its propensity, without refitting; prints each day's mean viewing time and regret. Runs as a \

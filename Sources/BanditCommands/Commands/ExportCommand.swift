@@ -9,7 +9,9 @@ enum ExportCommand {
     static let what = Argument<What>.choice("WHAT", help: "curves, days or decisions")
     static let file = Argument<String>.word("FILE", .path, help: "the CSV file to write")
 
-    static let command = Command("export", arguments: [what, file], flags: [.needsExperiment], summary: "write results, or the live run's days or decisions, as CSV",
+    static let command = Command(
+        "export", arguments: [what, file], flags: [.needsExperiment],
+        summary: "write results, or the live run's days or decisions, as CSV",
         details: """
             'export curves FILE' writes every stored result, header policy,day,runs,mean,se, one row per \
             policy and day, numbers in shortest round-trip form. 'export days FILE' writes every day of the \

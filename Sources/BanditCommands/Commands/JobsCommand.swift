@@ -3,7 +3,9 @@
 import BanditCore
 
 enum JobsCommand {
-    static let command = Command("jobs", flags: [.needsExperiment], summary: "list the current experiment's jobs",
+    static let command = Command(
+        "jobs", flags: [.needsExperiment],
+        summary: "list the current experiment's jobs",
         details: "Lists the jobs of the current experiment: id, command, progress in days, state.", handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {

@@ -5,7 +5,9 @@ import BanditCore
 enum LogCommand {
     static let count = Argument<Int>.integer("N", Limits.count, default: 10, help: "decisions (default 10)")
 
-    static let command = Command("log", arguments: [count], flags: [.needsWorld], summary: "the live run's last N decisions",
+    static let command = Command(
+        "log", arguments: [count], flags: [.needsWorld],
+        summary: "the live run's last N decisions",
         details: "Shows the last N decisions of the live run (up to a million; a long reply streams to the terminal as it comes): day, context (features 0..d-1), post, propensity, viewing time.",
         examples: ["log 20"], handler: run)
 

@@ -7,7 +7,9 @@ enum NewCommand {
     static let kind = Argument<GeneratorKind>.choice("KIND", keyword: "rng", default: .default, help: "generator: default or numpy")
     static let seed = Argument<Int>.integer("N", Limits.seed, keyword: "seed", default: 0, help: "seed, 0 to 4294967295")
 
-    static let command = Command("new", arguments: [name, kind, seed], flags: [.mutating], summary: "create an experiment and make it current",
+    static let command = Command(
+        "new", arguments: [name, kind, seed], flags: [.mutating],
+        summary: "create an experiment and make it current",
         details: """
             Creates an experiment with its own generator (default: the fast 'default' generator, seed 0) \
             and makes it current. 'rng numpy' selects MT19937 with numpy's legacy semantics, which \

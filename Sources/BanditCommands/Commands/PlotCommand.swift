@@ -6,7 +6,9 @@ enum PlotCommand {
     static let file = Argument<String?>.optionalWord("FILE", .file(extension: "svg"), help: "an .svg file to write instead of drawing on the terminal")
     static let policies = Argument<[Policy]>.policies("POLICY", optional: true, help: "results to show (default: all)")
 
-    static let command = Command("plot", arguments: [file, policies], flags: [.needsExperiment], summary: "chart the stored results (or the live run)",
+    static let command = Command(
+        "plot", arguments: [file, policies], flags: [.needsExperiment],
+        summary: "chart the stored results (or the live run)",
         details: """
             Draws the stored results of the current experiment: mean viewing time per day with a ±1 SE band \
             and the asymptote per policy; with no results, the live run's days against the oracle. With \

@@ -5,7 +5,9 @@ import BanditCore
 enum PolicyCommand {
     static let policy = Argument<Policy>.policy("POLICY", help: "greedy, eps E (ε-greedy) or ts B (Thompson sampling)")
 
-    static let command = Command("policy", arguments: [policy], flags: [.mutating, .needsExperiment], summary: "select the live policy",
+    static let command = Command(
+        "policy", arguments: [policy], flags: [.mutating, .needsExperiment],
+        summary: "select the live policy",
         details: """
             Selects the live policy: 'greedy', 'eps E' (ε-greedy with 0 ≤ E ≤ 1) or 'ts B' (Thompson \
             sampling with B ≥ 1 bootstrap replicates); canonical labels such as eps:0.1 and ts:30 are \

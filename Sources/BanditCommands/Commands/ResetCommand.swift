@@ -3,7 +3,9 @@
 import BanditCore
 
 enum ResetCommand {
-    static let command = Command("reset", flags: [.mutating, .needsExperiment], summary: "start a new live run",
+    static let command = Command(
+        "reset", flags: [.mutating, .needsExperiment],
+        summary: "start a new live run",
         details: "Retires the live run; the next 'day' or 'step' starts a new one with fresh random coefficients.", handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {

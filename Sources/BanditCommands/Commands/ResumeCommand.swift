@@ -6,7 +6,9 @@ import BanditStore
 enum ResumeCommand {
     static let job = Argument<Int?>.optionalInteger("J", 1...Int(Int32.max), help: "job id (default: the latest resumable)")
 
-    static let command = Command("resume", arguments: [job], flags: [.mutating, .needsExperiment, .longRunning], summary: "continue an interrupted or cancelled job",
+    static let command = Command(
+        "resume", arguments: [job], flags: [.mutating, .needsExperiment, .longRunning],
+        summary: "continue an interrupted or cancelled job",
         details: "Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an uninterrupted job would have given.",
         examples: ["resume", "resume 3"], handler: run)
 

@@ -6,7 +6,9 @@ enum RunsCommand {
     static let runs = Argument<Int?>.optionalInteger("R", Limits.count, help: "runs (default: the runs setting)")
     static let days = Argument<Int?>.optionalInteger("D", Limits.count, keyword: "days", help: "days per run (default: the days setting)")
 
-    static let command = Command("runs", arguments: [runs, days], flags: [.mutating, .needsWorld, .longRunning], summary: "R independent runs of the live policy; store its curve",
+    static let command = Command(
+        "runs", arguments: [runs, days], flags: [.mutating, .needsWorld, .longRunning],
+        summary: "R independent runs of the live policy; store its curve",
         details: """
             The notebook's run_sequences for the live policy: R runs of D days of (day, fit). Stores the \
             per-day mean viewing time and its standard error under the policy's label, replacing an earlier \

@@ -5,7 +5,9 @@ import BanditCore
 enum SeedCommand {
     static let seed = Argument<Int>.integer("N", Limits.seed, help: "seed, 0 to 4294967295")
 
-    static let command = Command("seed", arguments: [seed], flags: [.mutating, .needsExperiment], summary: "reseed the current experiment's generator",
+    static let command = Command(
+        "seed", arguments: [seed], flags: [.mutating, .needsExperiment],
+        summary: "reseed the current experiment's generator",
         details: """
             Reseeds the current experiment's generator, as np.random.seed(N) does in the notebook. \
             The live run, if any, continues on the reseeded stream.

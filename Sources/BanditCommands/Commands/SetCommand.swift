@@ -8,7 +8,9 @@ enum SetCommand {
     static let days = Argument<Int?>.optionalInteger("D", Limits.count, keyword: "days", help: "days per run (default 14)")
     static let runs = Argument<Int?>.optionalInteger("R", Limits.count, keyword: "runs", help: "runs (default 10)")
 
-    static let command = Command("set", arguments: [decisions, days, runs], flags: [.mutating, .needsExperiment], summary: "set decisions per day, days per run, or runs",
+    static let command = Command(
+        "set", arguments: [decisions, days, runs], flags: [.mutating, .needsExperiment],
+        summary: "set decisions per day, days per run, or runs",
         details: "Sets protocol settings of the current experiment: decisions per day (default 100), days per run (14), runs (10); several at once if you like.",
         examples: ["set decisions 200", "set runs 40", "set days 7 runs 3"], handler: run)
 

@@ -4,7 +4,9 @@ import BanditCore
 import BanditStore
 
 enum StatsCommand {
-    static let command = Command("stats", flags: [.needsExperiment], summary: "the live run and the stored results",
+    static let command = Command(
+        "stats", flags: [.needsExperiment],
+        summary: "the live run and the stored results",
         details: """
             Shows the live run (days, decisions, mean viewing time and regret per day, picks per post; \
             a long run shows its last 20 days and its older ones in at most 20 bins, and 'export days' \

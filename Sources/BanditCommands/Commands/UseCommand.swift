@@ -5,7 +5,10 @@ import BanditCore
 enum UseCommand {
     static let name = Argument<String>.word("NAME", .experiment, help: "an existing experiment")
 
-    static let command = Command("use", arguments: [name], summary: "make an experiment current", details: "Makes an existing experiment current; the prompt shows it.",
+    static let command = Command(
+        "use", arguments: [name],
+        summary: "make an experiment current",
+        details: "Makes an existing experiment current; the prompt shows it.",
         examples: ["use notebook"], handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {

@@ -5,7 +5,9 @@ import BanditCore
 enum WaitCommand {
     static let job = Argument<Int?>.optionalInteger("J", 1...Int(Int32.max), help: "job id (default: the latest running)")
 
-    static let command = Command("wait", arguments: [job], flags: [.needsExperiment, .longRunning], summary: "wait for a running job, with a progress bar",
+    static let command = Command(
+        "wait", arguments: [job], flags: [.needsExperiment, .longRunning],
+        summary: "wait for a running job, with a progress bar",
         details: "Waits until the job ends (Ctrl-C stops waiting, not the job) and tells how it ended.",
         examples: ["wait", "wait 3"], handler: run)
 

@@ -9,7 +9,9 @@ enum WorldCommand {
     static let noise = Argument<Double>.real("S", Limits.noise, keyword: "noise", default: 0.1,
                                              help: "noise σ of the log viewing time (default 0.1)")
 
-    static let command = Command("world", arguments: [features, actions, noise], flags: [.mutating, .needsExperiment], summary: "draw a new world and show its summary",
+    static let command = Command(
+        "world", arguments: [features, actions, noise], flags: [.mutating, .needsExperiment],
+        summary: "draw a new world and show its summary",
         details: """
             Draws the weights of a new world from the experiment's generator (features × actions normal \
             deviates, feature by feature) and shows d, K, σ, and the expected viewing time of the best post \
