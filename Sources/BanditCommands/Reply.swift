@@ -8,6 +8,8 @@ public enum Reply: Sendable, Equatable, Codable {
     case table(Table)
     /// A chart of stored results (or the live run), and the SVG file to write it to, if any.
     case plot(PlotRequest)
+    /// A file for the client to write (only the client writes files, where its user is).
+    case file(FileReply)
     case sequence([Reply])
 
     public static let empty = Reply.sequence([])
@@ -18,8 +20,24 @@ public enum Reply: Sendable, Equatable, Codable {
         case .text(let text): text
         case .table(let table): table.rendered()
         case .plot(let request): request.fallbackTable.rendered()
+        case .file(let file): file.written
         case .sequence(let replies): replies.map(\.plainText).filter { !$0.isEmpty }.joined(separator: "\n")
         }
+    }
+}
+
+/// A file a command made, for the client to write: where, what, and what to say once written.
+public struct FileReply: Sendable, Equatable, Codable {
+    /// An absolute path (resolved against the client's working directory).
+    public var path: String
+    public var contents: String
+    /// The line to show once the file is written, e.g. `wrote 42 rows to /home/me/curves.csv`.
+    public var written: String
+
+    public init(path: String, contents: String, written: String) {
+        self.path = path
+        self.contents = contents
+        self.written = written
     }
 }
 

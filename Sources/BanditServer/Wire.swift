@@ -107,7 +107,7 @@ extension Wire {
         case .text(let text):
             guard text.utf8.count > bytesPerPart else { return [reply] }
             return lines(of: text, bytes: bytesPerPart).map(Reply.text)
-        case .plot:
+        case .plot, .file:
             return [reply]
         }
     }
@@ -138,6 +138,7 @@ extension Wire {
         case .text(let text): text.utf8.count
         case .table(let table): table.rows.reduce(0) { sum, row in row.reduce(sum + 2 * row.count) { $0 + $1.utf8.count } }
         case .plot(let request): request.series.reduce(0) { $0 + 24 * $1.mean.count }
+        case .file(let file): file.contents.utf8.count
         case .sequence(let replies): replies.reduce(0) { $0 + estimatedSize($1) }
         }
     }

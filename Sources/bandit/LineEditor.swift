@@ -48,10 +48,8 @@ struct LineEditor {
             let notices = runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) { piece in
                 if !shown { output.endProgress() }
                 shown = true
-                if let error = piece.error {
+                if let error = piece.error ?? output.show(piece.reply) {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                } else {
-                    output.show(piece.reply)
                 }
                 if piece.quit { quit = true }
             }

@@ -9,13 +9,23 @@ struct Output: Sendable {
     /// Standard output is a terminal (colours and charts allowed).
     let terminal: Bool
 
-    func show(_ reply: Reply) {
+    /// Shows a reply, writing the files it carries; returns the error sentence of a file that could
+    /// not be written (the command failed then, as if the daemon had said so).
+    func show(_ reply: Reply) -> String? {
         let text: String
         switch reply {
-        case .plot(let request): text = plot(request)
+        case .plot(let request):
+            if let path = request.file {
+                return write(SVGPlot.render(Self.spec(request)), to: path, then: "wrote \(path)")
+            }
+            text = plot(request)
+        case .file(let file):
+            return write(file.contents, to: file.path, then: file.written)
         case .sequence(let replies):
-            for reply in replies { show(reply) }
-            return
+            for reply in replies {
+                if let error = show(reply) { return error }
+            }
+            return nil
         default: text = reply.plainText
         }
         // A piece of a table stands for lines of the whole: it prints even when they are blank.
@@ -25,20 +35,24 @@ struct Output: Sendable {
             print(text)
             fflush(nil)
         }
+        return nil
     }
 
-    /// A chart on the terminal (sized to it, coloured unless NO_COLOR), or an SVG file when asked.
+    /// Writes `contents` to `path` whole (a reader never sees half a file), then says `done`.
+    private func write(_ contents: String, to path: String, then done: String) -> String? {
+        do {
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            return "cannot write \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)"
+        }
+        print(done)
+        fflush(nil)
+        return nil
+    }
+
+    /// A chart on the terminal, sized to it, coloured unless NO_COLOR is set.
     func plot(_ request: PlotRequest) -> String {
         let spec = Self.spec(request)
-        if let file = request.file {
-            do {
-                try Data(SVGPlot.render(spec).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-                return "wrote \(file)"
-            } catch {
-                FileHandle.standardError.write(Data("error: cannot write \(file): \((error as NSError).localizedDescription)\n".utf8))
-                return ""
-            }
-        }
         var size = winsize()
         let sized = terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0
         let width = sized ? Int(size.ws_col) : 80, height = sized ? max(12, Int(size.ws_row) - 2) : 24

@@ -15,12 +15,11 @@ enum Script {
                 shown = true
                 // A line stops at its first error: nothing of it comes after one.
                 guard !failed else { return }
-                if let error = piece.error {
+                // A file the client could not write fails the command as the daemon's errors do.
+                if let error = piece.error ?? output.show(piece.reply) {
                     let location = lines.count > 1 ? "line \(number + 1): " : ""
                     FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
                     failed = true
-                } else {
-                    output.show(piece.reply)
                 }
                 if piece.quit { quit = true }
             }

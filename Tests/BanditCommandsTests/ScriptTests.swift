@@ -66,6 +66,28 @@ struct ScriptTests {
         #expect(stdout.components(separatedBy: "experiment a").count == 2)
     }
 
+    @Test("files are written by the client, in its directory; one it cannot write fails the command and stops the script",
+          arguments: [false, true])
+    func clientWritesFiles(daemon: Bool) throws {
+        let directory = temporaryDirectory(), state = directory + "/state"
+        defer { stopDaemon(state) }
+        let mode = daemon ? [] : ["--no-daemon"]
+        var run = try runBandit(mode + ["--state-dir", state, "-c",
+                                        "new a; world features 3 actions 4; runs 2 days 5; export curves c.csv; plot c.svg"],
+                                directory: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("wrote 5 rows to \(directory)/c.csv") && run.stdout.contains("wrote \(directory)/c.svg"))
+        let csv = try String(contentsOfFile: directory + "/c.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("policy,day,runs,mean,se\ngreedy,1,2,") && csv.split(separator: "\n").count == 6)
+        #expect(try String(contentsOfFile: directory + "/c.svg", encoding: .utf8).hasPrefix("<?xml"))
+        for failing in ["export curves /nonexistent-dir/x.csv", "plot /nonexistent-dir/x.svg"] {
+            run = try runBandit(mode + ["--state-dir", state, "-c", "use a; \(failing); settings"], directory: directory)
+            #expect(run.status == 1, "\(failing)")
+            #expect(run.stderr.hasPrefix("bandit: \(failing): cannot write /nonexistent-dir/x."), "\(run.stderr)")
+            #expect(!run.stdout.contains("experiment a"), "settings ran after \(failing)")
+        }
+    }
+
     @Test("bad options: status 2 and usage")
     func badOptions() throws {
         let directory = temporaryDirectory()

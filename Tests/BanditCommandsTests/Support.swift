@@ -22,6 +22,18 @@ extension Session {
         return outcomes.map(\.reply.plainText).joined(separator: "\n")
     }
 
+    /// Runs a line that must succeed with one file for the client to write; returns the file.
+    func file(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> FileReply {
+        let outcomes = Interpreter(session: self).run(line)
+        for outcome in outcomes where outcome.error != nil {
+            Issue.record("\(line): \(outcome.error!)", sourceLocation: sourceLocation)
+        }
+        guard case .file(let file)? = outcomes.last?.reply else {
+            throw FileMissing(description: "\(line) made no file: \(outcomes)")
+        }
+        return file
+    }
+
     /// Runs a line that must fail; returns its error.
     func refused(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
         let outcomes = Interpreter(session: self).run(line)
@@ -44,6 +56,10 @@ extension Session {
         rows += try store.sql("SELECT id, state, days_done FROM jobs ORDER BY id").map { $0.joined(separator: "|") }
         return rows
     }
+}
+
+struct FileMissing: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// The `bandit` executable built next to this test bundle.

@@ -1,7 +1,6 @@
 // export: write results, or the live run's days or decisions, as CSV.
 
 import BanditCore
-import Foundation
 
 enum ExportCommand {
     enum What: String, CaseIterable, Sendable { case curves, days, decisions }
@@ -59,11 +58,6 @@ enum ExportCommand {
                 }
             }
         }
-        do {
-            try Data(csv.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CommandError.failed("cannot write \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
-        }
-        return .text("wrote \(rows) rows to \(path)")
+        return .file(FileReply(path: path, contents: csv, written: "wrote \(rows) rows to \(path)"))
     }
 }
