@@ -111,7 +111,15 @@ public enum ManPage {
             .SH OPTIONS
             .TP
             .BI \\-\\-state\\-dir " DIR"
-            The state directory (created with mode 0700). Default:
+            The state directory (created with mode 0700). Default: the
+            .B state_dir
+            of the configuration file
+            .RB ( $XDG_CONFIG_HOME/bandit/bandit.conf ,
+            else
+            .BR ~/.config/bandit/bandit.conf ,
+            the one
+            .BR banditd (8)
+            reads), else
             .BR $BANDIT_STATE_DIR ,
             else
             .BR $XDG_STATE_HOME/bandit ,
@@ -190,7 +198,9 @@ public enum ManPage {
             .B BANDIT_STATE_DIR
             The state directory, unless
             .B \\-\\-state\\-dir
-            is given.
+            or the configuration's
+            .B state_dir
+            gives one.
             .TP
             .B XDG_STATE_HOME
             The state directory is

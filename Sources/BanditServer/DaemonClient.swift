@@ -186,21 +186,34 @@ public final class DaemonClient: @unchecked Sendable {
         defer { flock(lock, LOCK_UN) }
         if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd) }
         unlink(socketPath)
+        return try start(daemonPath, arguments: ["--state-dir", stateDirectory], stateDirectory: stateDirectory, timeout: timeout)
+    }
+
+    /// Starts `executable --foreground ARGUMENTS` in a session of its own, its output appended to
+    /// the state directory's banditd.log, and waits until that very process answers a hello on the
+    /// socket (another daemon answering does not count), or exits, or `timeout` passes.
+    public static func start(_ executable: String, arguments: [String], stateDirectory: String,
+                             timeout: TimeInterval = 15) throws -> DaemonClient {
+        let socketPath = (stateDirectory as NSString).appendingPathComponent(Daemon.socketName)
         let logPath = (stateDirectory as NSString).appendingPathComponent("banditd.log")
         var pid: pid_t = 0
-        let arguments = [daemonPath, "--foreground", "--state-dir", stateDirectory]
-        let cArguments = arguments.map { strdup($0) } + [nil]
+        let cArguments = ([executable, "--foreground"] + arguments).map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let spawned = bandit_spawn_detached(daemonPath, cArguments, logPath, &pid)
+        let spawned = bandit_spawn_detached(executable, cArguments, logPath, &pid)
         guard spawned == 0 else {
-            throw WireError("cannot start \(daemonPath): \(String(cString: strerror(spawned)))")
+            throw WireError("cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd) }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
                 throw WireError("banditd could not start: \(lastLine(of: logPath) ?? "exit status \(status >> 8)")")
+            }
+            // Until it listens, a hello may fail (or reach a daemon that is about to refuse ours,
+            // which then exits with its reason): keep trying until it answers, exits, or time is up.
+            if case .success(let fd) = UnixSocket.connect(to: socketPath), let client = try? DaemonClient(fd: fd),
+               client.daemonPID == pid {
+                return client
             }
             usleep(20_000)
         }

@@ -12,8 +12,8 @@ let usage = """
     error (exit status 1) unless --keep-going is given. Commands execute in banditd, the daemon of
     the state directory, started when none runs; --no-daemon runs them in this process instead.
 
-      --state-dir DIR  where the database lives (default $BANDIT_STATE_DIR, else
-                       $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
+      --state-dir DIR  where the database lives (default: state_dir in bandit.conf, else
+                       $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
       -c 'CMD; CMD'    run these commands and exit
       --no-daemon      run the engine in this process (one-shot scripts)
       --keep-going     in a script, report errors and go on
@@ -62,12 +62,17 @@ func parseOptions(_ arguments: [String]) -> Options {
     return options
 }
 
+/// The state directory as banditd finds it: --state-dir, else bandit.conf's state_dir, else
 /// $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit.
-func defaultStateDirectory() -> String {
+func stateDirectory(_ options: Options) -> String {
     let environment = ProcessInfo.processInfo.environment
-    if let directory = environment["BANDIT_STATE_DIR"], !directory.isEmpty { return directory }
-    if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/bandit" }
-    return NSHomeDirectory() + "/.local/state/bandit"
+    do {
+        let settings = try Settings.load(config: nil, overrides: options.stateDirectory.map { [("state_dir", $0)] } ?? [],
+                                         environment: environment)
+        return settings.stateDirectory(environment: environment)
+    } catch {
+        fail(error.description, status: 1)
+    }
 }
 
 /// Creates the state directory (and its parents) if needed; the directory itself is 0700.
@@ -98,7 +103,7 @@ func daemonExecutable() -> String? {
 }
 
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
-let directory = options.stateDirectory ?? defaultStateDirectory()
+let directory = stateDirectory(options)
 prepare(directory)
 Interrupts.install()
 let runner: Runner

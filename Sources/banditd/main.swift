@@ -1,7 +1,6 @@
 // banditd: the daemon's executable. Options and configuration, logging, signals; the rest is BanditServer.
 
 import BanditServer
-import CBanditSystem
 import Foundation
 import Logging
 
@@ -14,56 +13,16 @@ let usage = """
     once the daemon answers; --foreground stays attached and logs to standard error (for service managers).
     """
 
-struct Settings {
-    var stateDirectory: String?
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-    var autoResume = true
-    var logLevel = Logger.Level.info
-    var synchronous = "normal"
-    var foreground = false
-    var config: String?
-}
-
 func fail(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("banditd: \(message)\n".utf8))
     exit(status)
 }
 
-/// `key = value` lines; `#` starts a comment. Unknown keys are refused, to catch typos.
-func apply(configFile path: String, to settings: inout Settings) {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)", status: 1) }
-    for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
-        guard !line.isEmpty else { continue }
-        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2 else { fail("\(path):\(number + 1): expected key = value", status: 1) }
-        set(parts[0], parts[1], in: &settings, source: "\(path):\(number + 1)")
-    }
-}
-
-func set(_ key: String, _ value: String, in settings: inout Settings, source: String) {
-    switch key {
-    case "state_dir": settings.stateDirectory = (value as NSString).expandingTildeInPath
-    case "threads":
-        guard let n = Int(value), (1...1024).contains(n) else { fail("\(source): threads must be 1 to 1024, not '\(value)'", status: 1) }
-        settings.threads = n
-    case "auto_resume":
-        guard ["yes", "no", "true", "false"].contains(value) else { fail("\(source): auto_resume must be yes or no", status: 1) }
-        settings.autoResume = value == "yes" || value == "true"
-    case "log_level":
-        guard let level = Logger.Level(rawValue: value) else { fail("\(source): unknown log level '\(value)'", status: 1) }
-        settings.logLevel = level
-    case "synchronous":
-        guard ["normal", "full"].contains(value) else { fail("\(source): synchronous must be normal or full", status: 1) }
-        settings.synchronous = value
-    default: fail("\(source): unknown setting '\(key)'", status: 1)
-    }
-}
-
-func parse(_ arguments: [String]) -> Settings {
-    var settings = Settings()
+/// The options, then bandit.conf (`--config FILE` or the default one), resolved as `bandit` resolves them.
+func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
     var rest = arguments[...]
     var overrides: [(String, String)] = []
+    var config: String?, foreground = false
     func value(_ flag: String) -> String {
         guard let next = rest.popFirst() else { fail("\(flag) needs a value\n\(usage)") }
         return next
@@ -71,8 +30,8 @@ func parse(_ arguments: [String]) -> Settings {
     while let argument = rest.popFirst() {
         switch argument {
         case "--state-dir": overrides.append(("state_dir", value(argument)))
-        case "--config": settings.config = value(argument)
-        case "--foreground": settings.foreground = true
+        case "--config": config = value(argument)
+        case "--foreground": foreground = true
         case "--threads": overrides.append(("threads", value(argument)))
         case "--no-auto-resume": overrides.append(("auto_resume", "no"))
         case "--log-level": overrides.append(("log_level", value(argument)))
@@ -83,51 +42,33 @@ func parse(_ arguments: [String]) -> Settings {
         default: fail("unknown option '\(argument)'\n\(usage)")
         }
     }
-    let environment = ProcessInfo.processInfo.environment
-    let defaultConfig = (environment["XDG_CONFIG_HOME"].map { $0 + "/bandit" } ?? NSHomeDirectory() + "/.config/bandit") + "/bandit.conf"
-    if let config = settings.config {
-        apply(configFile: config, to: &settings)
-    } else if FileManager.default.fileExists(atPath: defaultConfig) {
-        apply(configFile: defaultConfig, to: &settings)
+    do {
+        return (try Settings.load(config: config, overrides: overrides, environment: ProcessInfo.processInfo.environment), foreground)
+    } catch {
+        fail(error.description, status: 1)
     }
-    for (key, value) in overrides { set(key, value, in: &settings, source: "command line") }
-    return settings
 }
 
-var settings = parse(Array(CommandLine.arguments.dropFirst()))
-let environment = ProcessInfo.processInfo.environment
-let directory = settings.stateDirectory
-    ?? environment["BANDIT_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-    ?? environment["XDG_STATE_HOME"].map { $0 + "/bandit" }
-    ?? NSHomeDirectory() + "/.local/state/bandit"
+let (settings, foreground) = parse(Array(CommandLine.arguments.dropFirst()))
+let directory = settings.stateDirectory(environment: ProcessInfo.processInfo.environment)
 do {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 } catch {
     fail("cannot create the state directory \(directory): \((error as NSError).localizedDescription)", status: 1)
 }
 
-if !settings.foreground {
-    // Detach: start ourselves in a new session with the log file as output, and wait for the socket.
-    let log = directory + "/banditd.log"
+if !foreground {
+    // Detach: start ourselves in a session of our own, logging to the state directory, and wait
+    // until that process (not another daemon already there) answers.
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-    let arguments = [executable, "--foreground"] + CommandLine.arguments.dropFirst()
-    let cArguments = arguments.map { strdup($0) } + [nil]
-    var pid: pid_t = 0
-    guard bandit_spawn_detached(executable, cArguments, log, &pid) == 0 else { fail("cannot start in the background", status: 1) }
-    for _ in 0..<500 {
-        if case .success(let fd) = UnixSocket.connect(to: directory + "/" + Daemon.socketName) {
-            close(fd)
-            print("banditd \(pid) serving \(directory)")
-            exit(0)
-        }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid {
-            let last = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").last.map(String.init)
-            fail(last ?? "the daemon exited", status: 1)
-        }
-        usleep(20_000)
+    do {
+        let client = try DaemonClient.start(executable, arguments: Array(CommandLine.arguments.dropFirst()), stateDirectory: directory)
+        print("banditd \(client.daemonPID) serving \(directory)")
+        client.bye()
+        exit(0)
+    } catch {
+        fail("\(error)", status: 1)
     }
-    fail("the daemon did not answer; see \(log)", status: 1)
 }
 
 let level = settings.logLevel
@@ -141,7 +82,7 @@ signal(SIGPIPE, SIG_IGN)
 let daemon: Daemon
 do {
     daemon = try Daemon(configuration: .init(stateDirectory: directory, threads: settings.threads, autoResume: settings.autoResume,
-                                             synchronous: settings.synchronous == "full" ? .full : .normal), logger: logger)
+                                             synchronous: settings.synchronous), logger: logger)
 } catch {
     logger.critical("\(error)")
     fail("\(error)", status: 1)

@@ -1,0 +1,93 @@
+// The settings of both programs, resolved one way: the command line, bandit.conf, the environment, the defaults.
+
+import BanditCommands
+import BanditStore
+import Foundation
+import Logging
+
+/// A setting that cannot be taken, in a sentence naming where it came from.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// What `bandit.conf` and the options of `bandit` and `banditd` set. Both programs resolve them with
+/// `Settings.load`, so that they find the same state directory.
+public struct Settings: Sendable {
+    public var stateDirectory: String?
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var autoResume = true
+    public var logLevel = Logger.Level.info
+    public var synchronous = StoreOptions.Synchronous.normal
+
+    public init() {}
+
+    /// The configuration file: its settings, then `overrides` (`key`, `value`; from the command
+    /// line). `config` is a file named on the command line; without one,
+    /// $XDG_CONFIG_HOME/bandit/bandit.conf (else ~/.config/bandit/bandit.conf) is read if it exists.
+    public static func load(config: String?, overrides: [(String, String)], environment: [String: String]) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        if let config {
+            try settings.apply(configFile: config)
+        } else {
+            let file = (nonEmpty(environment["XDG_CONFIG_HOME"]) ?? NSHomeDirectory() + "/.config") + "/bandit/bandit.conf"
+            if FileManager.default.fileExists(atPath: file) { try settings.apply(configFile: file) }
+        }
+        for (key, value) in overrides { try settings.set(key, value, source: "command line") }
+        return settings
+    }
+
+    /// The state directory: the setting (command line or configuration), else $BANDIT_STATE_DIR,
+    /// else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit. An empty variable counts as unset.
+    public func stateDirectory(environment: [String: String]) -> String {
+        stateDirectory
+            ?? Self.nonEmpty(environment["BANDIT_STATE_DIR"])
+            ?? Self.nonEmpty(environment["XDG_STATE_HOME"]).map { $0 + "/bandit" }
+            ?? NSHomeDirectory() + "/.local/state/bandit"
+    }
+
+    /// `key = value` lines; `#` starts a comment. Unknown keys are refused, to catch typos.
+    mutating func apply(configFile path: String) throws(SettingsError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SettingsError(description: "cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { throw SettingsError(description: "\(path):\(number + 1): expected key = value") }
+            try set(parts[0], parts[1], source: "\(path):\(number + 1)")
+        }
+    }
+
+    /// Every key, as bandit.conf spells it.
+    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous"]
+
+    mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
+        func refuse(_ sentence: String) -> SettingsError { SettingsError(description: "\(source): \(sentence)") }
+        switch key {
+        case "state_dir":
+            guard !value.isEmpty else { throw refuse("state_dir needs a directory") }
+            stateDirectory = (value as NSString).expandingTildeInPath
+        case "threads":
+            guard let n = Int(value), (1...1024).contains(n) else { throw refuse("threads must be 1 to 1024, not '\(echo(value))'") }
+            threads = n
+        case "auto_resume":
+            guard ["yes", "no", "true", "false"].contains(value) else { throw refuse("auto_resume must be yes or no") }
+            autoResume = value == "yes" || value == "true"
+        case "log_level":
+            guard let level = Logger.Level(rawValue: value) else { throw refuse("unknown log level '\(echo(value))'") }
+            logLevel = level
+        case "synchronous":
+            guard let mode = StoreOptions.Synchronous(rawValue: value.uppercased()), value == value.lowercased() else {
+                throw refuse("synchronous must be normal or full")
+            }
+            synchronous = mode
+        default: throw refuse("unknown setting '\(echo(key))'")
+        }
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+}
