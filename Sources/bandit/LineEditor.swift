@@ -77,7 +77,7 @@ struct LineEditor {
         }
         defer { rl_callback_handler_remove() }
         var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: Interrupts.pipe.read, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: Interrupts.pipe, events: Int16(POLLIN), revents: 0)]
         while Shared.completedLine == nil && !Shared.endOfInput {
             fds[0].revents = 0
             fds[1].revents = 0

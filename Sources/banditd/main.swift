@@ -88,31 +88,10 @@ do {
     fail("\(error)", status: 1)
 }
 // SIGTERM and SIGINT: the handler only writes a byte to a pipe; a thread reads it and stops the daemon.
-enum Signals {
-    nonisolated(unsafe) static var pipe: (read: Int32, write: Int32) = (-1, -1)
-}
-var signalPipe: [Int32] = [-1, -1]
-_ = pipe(&signalPipe)
-Signals.pipe = (signalPipe[0], signalPipe[1])
-for signalNumber in [SIGTERM, SIGINT] {
-    var action = sigaction()
-    action.__sigaction_handler.sa_handler = { number in
-        var byte = UInt8(truncatingIfNeeded: number)
-        _ = write(Signals.pipe.write, &byte, 1)
-    }
-    sigemptyset(&action.sa_mask)
-    action.sa_flags = SA_RESTART
-    sigaction(signalNumber, &action, nil)
-}
-var unblock = sigset_t()
-sigemptyset(&unblock)
-sigaddset(&unblock, SIGTERM)
-sigaddset(&unblock, SIGINT)
-pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+SignalPipe.install([SIGTERM, SIGINT])
 let watcher = Thread {
-    var byte: UInt8 = 0
-    while read(Signals.pipe.read, &byte, 1) < 0 && errno == EINTR {}
-    logger.info("signal \(byte): stopping")
+    let number = SignalPipe.next()
+    logger.info("signal \(number): stopping")
     daemon.stop()
 }
 watcher.start()
