@@ -45,6 +45,25 @@ enum GoldenSpecs {
         return spec
     }()
 
+    /// The notebook as `plot` draws a comparison: three policies rising from about 1.2 to 2.0 over 14 days,
+    /// each with its ±SE band and its own asymptote.
+    static let notebookAsymptotes = PlotSpec(
+        title: "experiment notebook: d=5, K=30, 10 runs × 14 days",
+        series: [
+            PlotSeries(label: "greedy", points: days(rising(1.2, 1.7, rate: 0.6)),
+                       band: (0..<14).map { 0.09 - 0.003 * Double($0) }),
+            PlotSeries(label: "eps:0.1", points: days(rising(1.18, 1.95, rate: 0.72)),
+                       band: (0..<14).map { 0.06 - 0.002 * Double($0) }),
+            PlotSeries(label: "ts:30", points: days(rising(1.22, 2.02, rate: 0.66)),
+                       band: (0..<14).map { 0.07 - 0.002 * Double($0) }),
+        ],
+        references: [
+            ReferenceLine(y: 1.7, label: "asymptote, mean viewing time = 1.70", series: 0),
+            ReferenceLine(y: 1.95, label: "asymptote, mean viewing time = 1.95", series: 1),
+            ReferenceLine(y: 2.02, label: "asymptote, mean viewing time = 2.02", series: 2),
+        ]
+    )
+
     /// A live run as `plot` draws it: one noisy series over 40 days and the oracle's value.
     static let liveRun: PlotSpec = {
         var random = SplitMix64(state: 0x11FE)
@@ -92,6 +111,7 @@ enum GoldenCases {
         ("notebook", notebookSpec), ("two-series", TerminalPlotTests.snapshotSpec),
         ("one-series", GoldenSpecs.oneSeries), ("one-series-band", GoldenSpecs.oneSeriesBand),
         ("three-no-bands", GoldenSpecs.threeSeriesNoBands), ("live-run", GoldenSpecs.liveRun),
+        ("notebook-asymptotes", GoldenSpecs.notebookAsymptotes),
     ]
 
     /// A file-name-safe version of a degenerate case's name.
