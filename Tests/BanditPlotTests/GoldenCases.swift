@@ -108,7 +108,7 @@ enum GoldenSpecs {
 
 enum GoldenCases {
     static let named: [(String, PlotSpec)] = [
-        ("notebook", notebookSpec), ("two-series", TerminalPlotTests.snapshotSpec),
+        ("notebook", notebookSpec), ("two-series", TerminalPlotTests.twoSeriesSpec),
         ("one-series", GoldenSpecs.oneSeries), ("one-series-band", GoldenSpecs.oneSeriesBand),
         ("three-no-bands", GoldenSpecs.threeSeriesNoBands), ("live-run", GoldenSpecs.liveRun),
         ("notebook-asymptotes", GoldenSpecs.notebookAsymptotes),
@@ -140,7 +140,7 @@ enum GoldenCases {
             cases.append(terminal(name, spec, 80, 24, color: false))
             cases.append(terminal(name, spec, 80, 24, color: true))
         }
-        cases.append(terminal("two-series", TerminalPlotTests.snapshotSpec, 60, 16, color: false))
+        cases.append(terminal("two-series", TerminalPlotTests.twoSeriesSpec, 60, 16, color: false))
         for (name, spec) in TerminalPlotTests.degenerate {
             cases.append(terminal("degenerate-" + slug(name), spec, 60, 16, color: false))
             cases.append(terminal("degenerate-" + slug(name), spec, 31, 9, color: true))
