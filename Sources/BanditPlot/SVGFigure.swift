@@ -167,8 +167,8 @@ struct SVGFigure {
             let color = referenceColor(line)
             if let arrow = annotation.arrow { svg += self.arrow(arrow, color: color) }
             svg.append("  <text class=\"reference-label\" x=\"\(n(annotation.textX))\" y=\"\(n(annotation.baseline))\" "
-                + "font-size=\"\(n(SVGStyle.annotationSize))\" fill=\"\(color)\" stroke=\"#ffffff\" stroke-width=\"3\" "
-                + "stroke-linejoin=\"round\" paint-order=\"stroke\">\(xmlEscaped(line.label))</text>")
+                + "font-size=\"\(n(annotation.size))\" fill=\"\(color)\" stroke=\"#ffffff\" stroke-width=\"3\" "
+                + "stroke-linejoin=\"round\" paint-order=\"stroke\">\(xmlEscaped(annotation.text))</text>")
         }
         return svg
     }

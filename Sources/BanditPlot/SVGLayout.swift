@@ -8,8 +8,10 @@ struct PixelPoint {
     var low: Double
 }
 
-/// A placed annotation: its text box, baseline anchor and optional arrow from the text to the line.
+/// A placed annotation: its text as shown and font size, its box, baseline anchor and optional arrow to the line.
 struct Annotation {
+    var text: String
+    var size: Double
     var box: Box
     var textX: Double
     var baseline: Double
@@ -22,9 +24,11 @@ struct Annotation {
 
     /// The spots tried for a line's label at pixel height `y`, at the plot's right end, left end and middle:
     /// text 34 px off the line with an arrow to it, as matplotlib's annotate, then hugging the line at either end.
+    /// A label wider than the plot shrinks, down to 9 px, then is cut: it must not run off the figure.
     static func candidates(for label: String, atY y: Double, in plot: Box) -> [Annotation] {
-        let size = SVGStyle.annotationSize
-        let textWidth = SVGStyle.textWidth(label, size: size)
+        let (text, size) = SVGStyle.fitted(label, size: SVGStyle.annotationSize, minimumSize: 9,
+                                           room: plot.right - plot.left - 28)
+        let textWidth = SVGStyle.textWidth(text, size: size)
         let lefts = [plot.right - 14 - textWidth, plot.left + 14, (plot.left + plot.right - textWidth) / 2]
         var candidates: [Annotation] = []
         for left in lefts {
@@ -33,14 +37,14 @@ struct Annotation {
                 let box = Box(left: left, top: top, right: left + textWidth, bottom: top + size)
                 let arrowX = left + textWidth / 2
                 let arrow = (from: (arrowX, below ? box.top - 3 : box.bottom + 3), to: (arrowX, below ? y + 2 : y - 2))
-                candidates.append(Annotation(box: box, textX: left, baseline: box.bottom - 3, arrow: arrow))
+                candidates.append(Annotation(text: text, size: size, box: box, textX: left, baseline: box.bottom - 3, arrow: arrow))
             }
         }
         for left in lefts.prefix(2) {
             for below in [false, true] {
                 let top = below ? y + 5 : y - 5 - size
                 let box = Box(left: left, top: top, right: left + textWidth, bottom: top + size)
-                candidates.append(Annotation(box: box, textX: left, baseline: box.bottom - 3, arrow: nil))
+                candidates.append(Annotation(text: text, size: size, box: box, textX: left, baseline: box.bottom - 3, arrow: nil))
             }
         }
         return candidates

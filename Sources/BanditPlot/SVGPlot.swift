@@ -58,6 +58,17 @@ enum SVGStyle {
         }
         return ems * size
     }
+
+    /// `text` at `size`, shrunk to fit `room` pixels but not below `minimumSize`, and past that cut with "…".
+    static func fitted(_ text: String, size: Double, minimumSize: Double, room: Double) -> (text: String, size: Double) {
+        let natural = textWidth(text, size: size)
+        guard natural > room else { return (text, size) }
+        let size = max(minimumSize, size * room / max(natural, 1))
+        guard textWidth(text, size: size) > room else { return (text, size) }
+        var shown = text
+        while !shown.isEmpty, textWidth(shown + "…", size: size) > room { shown.removeLast() }
+        return (shown + "…", size)
+    }
 }
 
 /// Text safe inside XML content and double- or single-quoted attributes; control characters become blanks.

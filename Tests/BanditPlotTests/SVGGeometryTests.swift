@@ -137,6 +137,27 @@ struct SVGGeometryTests {
         }
     }
 
+    @Test("a reference label too wide for the plot shrinks, then is cut with …, but starts and ends inside the plot",
+          arguments: [("notebook", 400, 300), ("notebook", 240, 180), ("notebook", 800, 520),
+                      ("long and wide labels", 800, 520), ("long and wide labels", 300, 200), ("wide reference over no data", 300, 200)])
+    func referenceLabelsStayInside(name: String, width: Int, height: Int) throws {
+        let spec = try #require(name == "notebook" ? notebookSpec : TerminalPlotTests.degenerate.first { $0.0 == name }?.1)
+        let document = try #require(ParsedSVG.parse(SVGPlot.render(spec, width: width, height: height)))
+        let frame = try #require(document.all("rect", class: "frame").first)
+        let (left, right) = (frame.number("x")!, frame.number("x")! + frame.number("width")!)
+        let labels = document.all("text", class: "reference-label")
+        try #require(labels.count == spec.references.count)
+        for (label, reference) in zip(labels, spec.references) {
+            let x = try #require(label.number("x")), size = try #require(label.number("font-size"))
+            // DejaVu Sans gives these labels at least 0.4 em a character ("ref " averages 0.42, only i, j, l and
+            // the blank are narrower): a label that overflows by this count overflows on screen too.
+            let least = 0.4 * size * Double(label.text.count)
+            #expect(x >= left && x + least <= right, "\(label.text) from \(x) at \(size) px leaves \(left)...\(right)")
+            #expect(size >= 9 && size <= 13)
+            #expect(label.text == reference.label || (label.text.hasSuffix("…") && reference.label.hasPrefix(label.text.dropLast())))
+        }
+    }
+
     @Test("the legend lists every series in order with its colour, and hides no data point", arguments: figures.indices)
     func legend(_ index: Int) throws {
         let spec = Self.figures[index].spec
