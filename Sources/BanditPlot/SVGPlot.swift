@@ -1,4 +1,4 @@
-// The SVG renderer: a standalone, matplotlib-looking figure of learning curves, ±SE bands and reference lines.
+// The SVG renderer's entry point (a matplotlib-looking standalone figure), its style, text widths and escaping.
 
 /// Draws a `PlotSpec` as a standalone SVG document.
 public enum SVGPlot {

@@ -1,4 +1,4 @@
-// The terminal renderer: braille learning curves over shaded ±SE bands, dashed references, axes and a legend.
+// The terminal renderer's entry point (braille curves over ±SE bands, dashed references), its palette and glyphs.
 
 /// Draws a `PlotSpec` as text for a terminal, exactly as large as asked.
 public enum TerminalPlot {

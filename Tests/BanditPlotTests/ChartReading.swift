@@ -1,5 +1,4 @@
-// Reads a rendered terminal chart back: cells and their colours, the axes found by their glyphs, lit braille dots,
-// and the scale a chart of that size must use, worked out here from the data rather than taken from the renderer.
+// Reads a terminal chart back (cells, colours, axes, lit braille dots) and works out the scale it must use.
 
 import BanditPlot
 

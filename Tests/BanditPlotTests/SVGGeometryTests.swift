@@ -1,5 +1,4 @@
-// SVG figures read back: every coordinate of lines, bands, markers, ticks and references is checked against the
-// data mapped through the axes worked out here (days padded 4 %, y from the figure's own first to last tick).
+// SVG figures read back: every coordinate checked against the data mapped through axes worked out in the test.
 
 import BanditPlot
 import Testing

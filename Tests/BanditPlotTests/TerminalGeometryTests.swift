@@ -1,5 +1,4 @@
-// Terminal charts read back cell by cell: lit braille dots, band rows, the dashed reference, colours, labels and
-// legend are checked against positions worked out here from the data and the size, not against a stored drawing.
+// Terminal charts read back cell by cell and checked against positions worked out from the data and the size.
 
 import BanditPlot
 import Testing
