@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "BanditTestSupport", path: "Tests/Support"),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs", "BanditTestSupport"]),
         .testTarget(name: "BanditServerTests", dependencies: ["BanditServer", "BanditStore", "BanditTestSupport"]),
-        .testTarget(name: "BanditPlotTests", dependencies: ["BanditPlot"]),
+        .testTarget(name: "BanditPlotTests", dependencies: ["BanditPlot"], resources: [.copy("Golden")]),
         .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands", "BanditTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BanditCoreTests",

@@ -13,6 +13,8 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
         var name: String
         var attributes: [String: String]
         var text: String
+        /// Index of the enclosing element; nil for the root.
+        var parent: Int?
 
         var classes: [Substring] { (attributes["class"] ?? "").split(separator: " ") }
         func number(_ attribute: String) -> Double? { attributes[attribute].flatMap(Double.init) }
@@ -31,7 +33,7 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-        elements.append(Element(name: elementName, attributes: attributeDict, text: ""))
+        elements.append(Element(name: elementName, attributes: attributeDict, text: "", parent: open.last))
         open.append(elements.count - 1)
     }
 
@@ -45,6 +47,13 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
 
     func all(_ name: String, class wanted: String) -> [Element] {
         elements.filter { $0.name == name && $0.classes.contains(Substring(wanted)) }
+    }
+
+    /// The `name` elements directly inside each element of class `wanted`, in document order, one list per container.
+    func children(_ name: String, of wanted: String) -> [[Element]] {
+        elements.indices.filter { elements[$0].classes.contains(Substring(wanted)) }.map { container in
+            elements.filter { $0.parent == container && $0.name == name }
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-// Terminal charts: a frozen snapshot, exact sizing, colour versus plain output, and degenerate inputs.
+// Terminal charts: exact sizing, colour versus plain output, what the chart carries, and degenerate inputs.
 
 import BanditPlot
 import Testing
@@ -55,7 +55,8 @@ let notebookSpec: PlotSpec = {
 
 @Suite("Terminal plot")
 struct TerminalPlotTests {
-    static let snapshotSpec = PlotSpec(
+    /// Two policies with bands and greedy's asymptote; TerminalGeometryTests reads its chart back cell by cell.
+    static let twoSeriesSpec = PlotSpec(
         title: "snapshot — 2 policies × 5 days",
         series: [
             PlotSeries(label: "greedy", points: days([1.10, 1.40, 1.55, 1.62, 1.65]), band: [0.10, 0.09, 0.08, 0.08, 0.08]),
@@ -63,35 +64,6 @@ struct TerminalPlotTests {
         ],
         references: [ReferenceLine(y: 1.65, label: "asymptote = 1.65", series: 0)]
     )
-
-    // Produced once by rendering `snapshotSpec` and checked by eye: greedy (bare braille) rises and flattens
-    // onto its dashed asymptote, eps:0.1 (• at each day) climbs past it; ░ marks the ±SE band outside the lines.
-    static let expected = """
-                       snapshot — 2 policies × 5 days
-        mean viewing time
-        2.0 ┤                                            ⢀⣀⣀⣀⣀⣀⣀⡠⠤⠤•
-            │                                 ⢀⣀⡠⠤⠤⠒⠒⠉•⠉⠉⠁
-            │                         ⢀⣀•⠤⠒⠒⠉⠉⠁    asymptote = 1.65
-            │╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌⣀⡠⠤⠒⠉⠁╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌⣀⣀⣀⣀⣀⣀⣀
-            │              ⢀⣀⠤⠒⠊⠉  ░░⣀⣀⡠⠤⠤⠤⠤⠒⠒⠒⠒⠒⠒⠒⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉░░░░░░░
-        1.5 ┤           ⡠⠔•⠁⣀⣀⠤⠤⠔⠒⠒⠉⠉░░
-            │       ⢀⡠⣒⡩⠔⠒⠉⠉░░
-            │  ░⢀⣀⠴⠞⠋⠉░
-            │⢤⡲⠞⠉░
-        1.0 ┤•
-            └┬────────────┬─────────────┬─────────────┬────────────┬
-             1            2             3             4            5
-                                       day
-             ⠒⠒⠒ greedy   ⠒•⠒ eps:0.1   ░░ ±1 SE
-        """
-
-    @Test("snapshot: 2 series with bands and a reference, 60×16, no colour")
-    func snapshot() {
-        let chart = TerminalPlot.render(Self.snapshotSpec, width: 60, height: 16, color: false)
-        #expect(chart == Self.expected)
-        if chart != Self.expected { print(chart) }
-        expectFits(chart, width: 60, height: 16)
-    }
 
     @Test("colour mode uses ANSI escapes and resets them at line ends; plain mode has none",
           arguments: [(60, 16), (100, 30), (30, 8), (200, 50)])
@@ -162,28 +134,10 @@ struct TerminalPlotTests {
 
     @Test("random specs at random sizes always fit")
     func randomSpecs() {
-        // SplitMix64: a fixed seed keeps the test reproducible without any global generator.
-        var state: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        let specials: [Double] = [.nan, .infinity, -.infinity, 0, 1e9, -1e-9]
-        for _ in 0..<200 {
-            let series = (0..<Int(next() % 5)).map { index -> PlotSeries in
-                let count = Int(next() % 20)
-                let values = (0..<count).map { _ in next() % 15 == 0 ? specials[Int(next() % 6)] : uniform() * 3 }
-                let band = next() % 3 == 0 ? nil : (0..<count).map { _ in uniform() * 0.3 }
-                return PlotSeries(label: "s\(index)", points: days(values), band: band)
-            }
-            let references = (0..<Int(next() % 3)).map { ReferenceLine(y: uniform() * 3, label: "ref \($0)", series: Int(next() % 4)) }
-            let spec = PlotSpec(title: "random", series: series, references: references)
-            let width = 30 + Int(next() % 100), height = 8 + Int(next() % 30)
-            let color = next() % 2 == 0
+        var random = SplitMix64(state: 0x5EED)
+        for spec in GoldenSpecs.random(count: 200, seed: 0x5EED) {
+            let width = 30 + Int(random.next() % 100), height = 8 + Int(random.next() % 30)
+            let color = random.next() % 2 == 0
             expectFits(TerminalPlot.render(spec, width: width, height: height, color: color), width: width, height: height)
         }
     }
