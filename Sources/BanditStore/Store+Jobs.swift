@@ -1,0 +1,88 @@
+// Jobs: long work recorded as it starts, its progress and state, and its end with its results.
+
+import BanditCore
+
+extension Store {
+    private static let jobColumns =
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id"
+
+    private func readJob(_ s: Statement) throws -> JobRecord {
+        JobRecord(
+            id: s.int64(0), experimentID: s.int64(1), command: s.string(2),
+            kind: JobKind(rawValue: s.string(13)) ?? .runs, liveRunID: s.isNull(14) ? nil : s.int64(14),
+            policies: try s.string(3).split(separator: " ").map { try Policy(label: String($0)) },
+            schedule: Schedule(decisionsPerDay: s.int(6), days: s.int(5), runs: s.int(4)),
+            startGenerator: try Generator(state: GeneratorState(encoded: s.blob(7))),
+            state: JobState(rawValue: s.string(8)) ?? .failed, daysDone: s.int(9), daysTotal: s.int(10),
+            resumed: s.int(11), message: s.isNull(12) ? nil : s.string(12))
+    }
+
+    /// Records a job about to run: R runs × D days for each policy, from the given generator.
+    public func createJob(
+        experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator,
+        kind: JobKind = .runs, liveRunID: Int64? = nil
+    ) throws(StoreError) -> JobRecord {
+        try transaction { connection in
+            let total = policies.count * schedule.runs * schedule.days
+            try statement("""
+                INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
+                                  start_generator, state, days_total)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                """).bind([
+                    experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
+                    schedule.days, schedule.decisionsPerDay, startGenerator.state.encoded(), total,
+                ]).run()
+            return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
+                             liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil)
+        }
+    }
+
+    /// Marks a job of the live run (`day`, `step`) finished.
+    public func finishLiveJob(_ id: Int64) throws(StoreError) {
+        try transaction { _ in
+            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+                .bind(1, id).run()
+        }
+    }
+
+    public func job(id: Int64) throws(StoreError) -> JobRecord? {
+        try reading { c in try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").bind(1, id).rows(readJob).first }
+    }
+
+    /// Jobs, newest last; of one experiment, or of all.
+    public func jobs(experimentID: Int64? = nil) throws(StoreError) -> [JobRecord] {
+        try reading { c in
+            if let experimentID {
+                return try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE experiment_id = ? ORDER BY id")
+                    .bind(1, experimentID).rows(readJob)
+            }
+            return try c.statement("SELECT \(Self.jobColumns) FROM jobs ORDER BY id").rows(readJob)
+        }
+    }
+
+    /// Sets a job's state (and message); `resuming` also counts a resumption.
+    public func setJobState(id: Int64, _ state: JobState, message: String? = nil, resuming: Bool = false) throws(StoreError) {
+        try transaction { connection in
+            try statement("""
+                UPDATE jobs SET state = ?, message = ?, resumed = resumed + ?, updated_at = \(Self.now) WHERE id = ?
+                """).bind([state.rawValue, message, resuming ? 1 : 0, id]).run()
+            if connection.changes == 0 { throw StoreError.noSuchJob(id) }
+        }
+    }
+
+    /// Finishes a job in one transaction: its curves become the experiment's results (replacing
+    /// earlier ones with the same labels) and the experiment's generator moves on from where the job
+    /// started it, unless something reseeded or moved it meanwhile.
+    public func finishJob(_ job: JobRecord, curves: [Curve], experimentGenerator: Generator) throws(StoreError) {
+        try transaction { _ in
+            for curve in curves { try writeResult(experimentID: job.experimentID, curve: curve, schedule: job.schedule, jobID: job.id) }
+            // Only when nothing moved the experiment's generator meanwhile (a `seed`, another job).
+            try statement("UPDATE experiments SET generator_state = ? WHERE id = ? AND generator_state = ?")
+                .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID)
+                .bind(3, job.startGenerator.state.encoded()).run()
+            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+                .bind(1, job.id).run()
+        }
+    }
+}
