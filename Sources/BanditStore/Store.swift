@@ -180,6 +180,9 @@ public final class Store: @unchecked Sendable {
 
     func translate(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let failed = error as? RollbackFailed {
+            return .database(path: path, detail: "\(translate(failed.error)); then the rollback failed: \(failed.rollback)")
+        }
         guard let error = error as? SQLiteError else { return .database(path: path, detail: "\(error)") }
         if error.isFull { return .full(path: path) }
         if error.isNotADatabase { return .notADatabase(path: path) }
@@ -201,27 +204,10 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Like `locked`, inside one transaction: committed when `body` returns, rolled back when it
-    /// throws. BEGIN and COMMIT are cached statements like the rest (a day commits hundreds a second).
+    /// Like `locked`, inside one transaction (`Connection.transaction`): committed when `body`
+    /// returns, rolled back when it throws.
     func transaction<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
-        try locked { connection in
-            try connection.statement("BEGIN IMMEDIATE").run()
-            do {
-                let value = try body(connection)
-                try connection.statement("COMMIT").run()
-                return value
-            } catch {
-                // SQLite has already rolled back after some errors (a full disk): nothing is left to undo.
-                if connection.inTransaction {
-                    do {
-                        try connection.statement("ROLLBACK").run()
-                    } catch let rollback {
-                        throw StoreError.database(path: path, detail: "\(translate(error)); then the rollback failed: \(rollback)")
-                    }
-                }
-                throw error
-            }
-        }
+        try locked { connection in try connection.transaction { try body(connection) } }
     }
 
     /// A cached statement of the writing connection (callers hold the lock).
