@@ -40,10 +40,7 @@ extension Store {
 
     /// Marks a job of the live run (`day`, `step`) finished.
     public func finishLiveJob(_ id: Int64) throws(StoreError) {
-        try transaction { _ in
-            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
-                .bind(1, id).run()
-        }
+        try transaction { _ in try markFinished(jobID: id) }
     }
 
     public func job(id: Int64) throws(StoreError) -> JobRecord? {
@@ -81,8 +78,13 @@ extension Store {
             try statement("UPDATE experiments SET generator_state = ? WHERE id = ? AND generator_state = ?")
                 .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID)
                 .bind(3, job.startGenerator.state.encoded()).run()
-            try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
-                .bind(1, job.id).run()
+            try markFinished(jobID: job.id)
         }
+    }
+
+    /// A job's end, whichever kind: every day done, no message left from an interruption.
+    private func markFinished(jobID: Int64) throws {
+        try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+            .bind(1, jobID).run()
     }
 }
