@@ -7,7 +7,7 @@ extension Store {
         "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, policy"
 
     private func readExperiment(_ s: Statement) throws -> ExperimentRecord {
-        let state = try GeneratorState(encoded: s.blob(3))
+        let state = try GeneratorBlob.decode(s.blob(3))
         var world: World?
         if !s.isNull(4) {
             guard let weights = DoublesBlob.decode(s.blob(7)) else { throw StoreError.corrupt(path: path, detail: "weights") }
@@ -28,7 +28,7 @@ extension Store {
             }
             let generator = Generator(kind: kind, seed: seed)
             let insert = try statement("INSERT INTO experiments (name, generator, seed, generator_state) VALUES (?, ?, ?, ?)")
-            try insert.bind([name, kind.rawValue, Int64(seed), generator.state.encoded()]).run()
+            try insert.bind([name, kind.rawValue, Int64(seed), GeneratorBlob.encode(generator)]).run()
             let id = connection.lastInsertRowID
             return ExperimentRecord(id: id, name: name, seed: seed, generator: generator, world: nil,
                                     schedule: Schedule(), policy: .greedy)
@@ -94,7 +94,7 @@ extension Store {
             """)
         let world = experiment.world
         try update.bind([
-            Int64(experiment.seed), experiment.generator.state.encoded(), world?.features, world?.actions, world?.noise,
+            Int64(experiment.seed), GeneratorBlob.encode(experiment.generator), world?.features, world?.actions, world?.noise,
             world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
             experiment.schedule.runs, experiment.policy.label, experiment.id,
         ]).run()

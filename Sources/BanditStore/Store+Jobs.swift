@@ -12,7 +12,7 @@ extension Store {
             kind: JobKind(rawValue: s.string(13)) ?? .runs, liveRunID: s.isNull(14) ? nil : s.int64(14),
             policies: try s.string(3).split(separator: " ").map { try Policy(label: String($0)) },
             schedule: Schedule(decisionsPerDay: s.int(6), days: s.int(5), runs: s.int(4)),
-            startGenerator: try Generator(state: GeneratorState(encoded: s.blob(7))),
+            startGenerator: try GeneratorBlob.decodeGenerator(s.blob(7)),
             state: JobState(rawValue: s.string(8)) ?? .failed, daysDone: s.int(9), daysTotal: s.int(10),
             resumed: s.int(11), message: s.isNull(12) ? nil : s.string(12))
     }
@@ -30,7 +30,7 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
                 """).bind([
                     experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
-                    schedule.days, schedule.decisionsPerDay, startGenerator.state.encoded(), total,
+                    schedule.days, schedule.decisionsPerDay, GeneratorBlob.encode(startGenerator), total,
                 ]).run()
             return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
                              liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
@@ -76,8 +76,8 @@ extension Store {
             for curve in curves { try writeResult(experimentID: job.experimentID, curve: curve, schedule: job.schedule, jobID: job.id) }
             // Only when nothing moved the experiment's generator meanwhile (a `seed`, another job).
             try statement("UPDATE experiments SET generator_state = ? WHERE id = ? AND generator_state = ?")
-                .bind(1, experimentGenerator.state.encoded()).bind(2, job.experimentID)
-                .bind(3, job.startGenerator.state.encoded()).run()
+                .bind(1, GeneratorBlob.encode(experimentGenerator)).bind(2, job.experimentID)
+                .bind(3, GeneratorBlob.encode(job.startGenerator)).run()
             try markFinished(jobID: job.id)
         }
     }

@@ -32,7 +32,7 @@ extension Store {
                                            engineLayout: checkpoint.coefficients)
         try statement("""
             INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator, picks) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, checkpoint.generator.state.encoded(),
+            """).bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, GeneratorBlob.encode(checkpoint.generator),
                        picks.map(CountsBlob.encode)]).run()
     }
 
@@ -117,7 +117,7 @@ extension Store {
     /// same transaction as the run's checkpoint.
     private func shareGenerator(experimentID: Int64, _ generator: Generator) throws {
         try statement("UPDATE experiments SET generator_state = ? WHERE id = ?")
-            .bind(1, generator.state.encoded()).bind(2, experimentID).run()
+            .bind(1, GeneratorBlob.encode(generator)).bind(2, experimentID).run()
     }
 
     /// Marks a run finished (or a live run retired) and keeps only its latest checkpoint.
@@ -168,7 +168,7 @@ extension Store {
         guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
         else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
         return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
-                             generator: try Generator(state: GeneratorState(encoded: s.blob(3))))
+                             generator: try GeneratorBlob.decodeGenerator(s.blob(3)))
     }
 
     /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).
