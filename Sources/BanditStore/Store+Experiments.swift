@@ -20,15 +20,15 @@ extension Store {
             policy: try Policy(label: s.string(11)))
     }
 
-    /// Creates an experiment with a freshly seeded generator, no world yet, default settings.
-    public func createExperiment(name: String, kind: GeneratorKind, seed: UInt32) throws(StoreError) -> ExperimentRecord {
+    /// Creates an experiment with no world yet and default settings, drawing from `generator`, which
+    /// the caller seeded with `seed` (the engine decides how: `Generator(kind:seed:)`).
+    public func createExperiment(name: String, seed: UInt32, generator: Generator) throws(StoreError) -> ExperimentRecord {
         try transaction { connection in
             if try statement("SELECT 1 FROM experiments WHERE name = ?").bind(1, name).rows({ _ in 1 }).count > 0 {
                 throw StoreError.experimentExists(name)
             }
-            let generator = Generator(kind: kind, seed: seed)
             let insert = try statement("INSERT INTO experiments (name, generator, seed, generator_state) VALUES (?, ?, ?, ?)")
-            try insert.bind([name, kind.rawValue, Int64(seed), GeneratorBlob.encode(generator)]).run()
+            try insert.bind([name, generator.kind.rawValue, Int64(seed), GeneratorBlob.encode(generator)]).run()
             let id = connection.lastInsertRowID
             return ExperimentRecord(id: id, name: name, seed: seed, generator: generator, world: nil,
                                     schedule: Schedule(), policy: .greedy)

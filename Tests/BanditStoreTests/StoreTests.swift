@@ -9,7 +9,7 @@ import Testing
 
 /// An experiment with a drawn world in a fresh store.
 func makeExperiment(_ store: Store, kind: GeneratorKind, name: String = "e", features: Int = 5, actions: Int = 8) throws -> ExperimentRecord {
-    var experiment = try store.createExperiment(name: name, kind: kind, seed: 17)
+    var experiment = try store.createExperiment(name: name, seed: 17, generator: Generator(kind: kind, seed: 17))
     experiment.world = try World.draw(features: features, actions: actions, using: &experiment.generator)
     try store.save(experiment)
     return experiment
@@ -27,8 +27,11 @@ struct StoreTests {
         try store.save(experiment)
         let loaded = try #require(try store.experiment(named: "e"))
         #expect(loaded == experiment)
-        #expect(throws: StoreError.experimentExists("e")) { try store.createExperiment(name: "e", kind: .default, seed: 1) }
-        _ = try store.createExperiment(name: "f", kind: .default, seed: 1)
+        let other = Generator(kind: .default, seed: 1)
+        #expect(throws: StoreError.experimentExists("e")) { try store.createExperiment(name: "e", seed: 1, generator: other) }
+        let created = try store.createExperiment(name: "f", seed: 1, generator: other)
+        #expect(created.kind == .default && created.seed == 1 && created.generator == other)
+        #expect(try store.experiment(named: "f") == created)
         #expect(try store.experiments().map(\.experiment.name) == ["e", "f"])
         try store.dropExperiment(named: "e")
         #expect(try store.experiment(named: "e") == nil)
