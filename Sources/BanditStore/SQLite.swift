@@ -11,7 +11,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var isFull: Bool { code & 0xff == SQLITE_FULL }
     public var isNotADatabase: Bool { code & 0xff == SQLITE_NOTADB }
     public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
     public var isIOError: Bool { code & 0xff == SQLITE_IOERR || code & 0xff == SQLITE_CANTOPEN }
 
     public var description: String { message }

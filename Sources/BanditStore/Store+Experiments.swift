@@ -111,7 +111,7 @@ extension Store {
         for id in live {
             try statement("UPDATE runs SET status = 'retired' WHERE id = ?").bind(1, id).run()
             let last = try nextCheckpointSequence(runID: id) - 1
-            if !options.keepAllCheckpoints { try pruneCheckpoints(runID: id, keepingFrom: last) }
+            try pruneCheckpoints(runID: id, keepingFrom: last)
         }
     }
 

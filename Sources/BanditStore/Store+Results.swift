@@ -1,8 +1,10 @@
-// Results: a policy's curve per experiment, stored as a job finishes.
+// Results: a policy's curve per experiment, written as the job that computed it finishes.
 
 import BanditCore
 
 extension Store {
+    /// Stores a curve under its policy label, replacing an earlier one with the same label (callers
+    /// hold the lock, inside a transaction: a job's end).
     func writeResult(experimentID: Int64, curve: Curve, schedule: Schedule, jobID: Int64?) throws {
         try statement("DELETE FROM results WHERE experiment_id = ? AND policy = ?").bind(1, experimentID).bind(2, curve.label).run()
         try statement("INSERT INTO results (experiment_id, policy, runs, days, decisions_per_day, job_id) VALUES (?, ?, ?, ?, ?, ?)")
@@ -11,11 +13,6 @@ extension Store {
         for index in curve.mean.indices {
             try day.bind([experimentID, curve.label, index + 1, curve.mean[index], curve.standardError[index]]).run()
         }
-    }
-
-    /// Stores a curve under its policy label, replacing an earlier one with the same label.
-    public func saveResult(experimentID: Int64, curve: Curve, schedule: Schedule, jobID: Int64? = nil) throws(StoreError) {
-        try transaction { _ in try writeResult(experimentID: experimentID, curve: curve, schedule: schedule, jobID: jobID) }
     }
 
     /// The experiment's stored results, oldest first.

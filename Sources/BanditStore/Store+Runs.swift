@@ -107,7 +107,7 @@ extension Store {
         try insertCheckpoint(runID: run.id, sequence: sequence, checkpoint, world: world, picks: picks)
         if run.status == .live {
             try shareGenerator(experimentID: run.experimentID, checkpoint.generator)
-        } else if !options.keepAllCheckpoints {
+        } else {
             try pruneCheckpoints(runID: run.id, keepingFrom: sequence)
         }
         try statement("UPDATE runs SET days_played = ? WHERE id = ?").bind(1, checkpoint.daysPlayed).bind(2, run.id).run()
@@ -125,7 +125,7 @@ extension Store {
         try transaction { _ in
             try statement("UPDATE runs SET status = ? WHERE id = ?").bind(1, status.rawValue).bind(2, run.id).run()
             let last = try nextCheckpointSequence(runID: run.id) - 1
-            if !options.keepAllCheckpoints { try pruneCheckpoints(runID: run.id, keepingFrom: last) }
+            try pruneCheckpoints(runID: run.id, keepingFrom: last)
         }
     }
 

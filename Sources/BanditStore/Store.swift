@@ -13,13 +13,10 @@ public struct StoreOptions: Sendable {
     public var synchronous: Synchronous
     /// Caps the database's size in pages (tests use it to make the disk look full).
     public var maximumPages: Int?
-    /// Keep every checkpoint of job runs too (by default only their latest is kept).
-    public var keepAllCheckpoints: Bool
 
-    public init(synchronous: Synchronous = .normal, maximumPages: Int? = nil, keepAllCheckpoints: Bool = false) {
+    public init(synchronous: Synchronous = .normal, maximumPages: Int? = nil) {
         self.synchronous = synchronous
         self.maximumPages = maximumPages
-        self.keepAllCheckpoints = keepAllCheckpoints
     }
 }
 

@@ -181,9 +181,14 @@ struct FaultTests {
         #expect(try store.sql("SELECT count(*) FROM decisions") == [["\(committed * 200)"]])
         #expect(try store.sql("SELECT count(*), max(day) FROM days") == [["\(committed)", "\(committed)"]])
         #expect(try store.loadRun(id: record.id, world: world).checkpoint.daysPlayed == committed)
-        // Still serving: reads work, and a small write (a result) fits.
+        // Still serving: reads work, and small writes fit (a job recorded, then finished with its result).
         #expect(try store.experiment(named: "e") != nil)
-        try store.saveResult(experimentID: experiment.id, curve: Curve(label: "greedy", dailyMeans: [[1, 2]]), schedule: Schedule())
+        let job = try store.createJob(experimentID: experiment.id, command: "runs", policies: [.greedy], schedule: Schedule(),
+                                      startGenerator: experiment.generator)
+        let curve = Curve(label: "greedy", dailyMeans: [[1, 2]])
+        try store.finishJob(job, curves: [curve], experimentGenerator: experiment.generator)
+        #expect(try store.results(experimentID: experiment.id).map(\.curve) == [curve])
+        #expect(try store.job(id: job.id)?.state == .finished)
         #expect(try store.integrityCheck() == "ok")
     }
 
