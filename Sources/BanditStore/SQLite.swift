@@ -116,10 +116,13 @@ struct RollbackFailed: Error {
     let rollback: SQLiteError
 }
 
-/// A prepared statement. Bind by 1-based index, step, read columns by 0-based index, reset.
+/// A prepared statement. Bind by 1-based index, step, read columns by name (or by 0-based index), reset.
 final class Statement {
     private let connection: Connection
     private var handle: OpaquePointer?
+    /// Result columns by name, the leftmost of a repeated name, built once after prepare: statements
+    /// are cached, so a row's read by name costs a dictionary lookup per column and no more.
+    private let columns: [String: Int32]
 
     init(connection: Connection, sql: String) throws(SQLiteError) {
         self.connection = connection
@@ -127,6 +130,13 @@ final class Statement {
         let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw connection.error(code) }
         handle = statement
+        var columns: [String: Int32] = [:]
+        for index in 0..<sqlite3_column_count(statement) {
+            guard let name = sqlite3_column_name(statement, index) else { continue }
+            let key = String(cString: name)
+            if columns[key] == nil { columns[key] = index }
+        }
+        self.columns = columns
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -214,6 +224,40 @@ final class Statement {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// The index of the result column `name` (its `AS` name, or its bare name in the table). A name
+    /// the query does not select is a mistake in the store's code, as an index out of range would be.
+    func column(_ name: String) -> Int32 {
+        guard let index = columns[name] else {
+            preconditionFailure("no column '\(name)' in \(String(cString: sqlite3_sql(handle)))")
+        }
+        return index
+    }
+
+    func int64(_ name: String) -> Int64 { int64(column(name)) }
+    func int(_ name: String) -> Int { int(column(name)) }
+    func double(_ name: String) -> Double { double(column(name)) }
+    func string(_ name: String) -> String { string(column(name)) }
+    func blob(_ name: String) -> [UInt8] { blob(column(name)) }
+    func isNull(_ name: String) -> Bool { isNull(column(name)) }
+
+    /// nil for NULL.
+    func optionalInt64(_ name: String) -> Int64? {
+        let index = column(name)
+        return isNull(index) ? nil : int64(index)
+    }
+
+    /// nil for NULL.
+    func optionalString(_ name: String) -> String? {
+        let index = column(name)
+        return isNull(index) ? nil : string(index)
+    }
+
+    /// nil for NULL.
+    func optionalBlob(_ name: String) -> [UInt8]? {
+        let index = column(name)
+        return isNull(index) ? nil : blob(index)
     }
 
     /// All rows, each read by `row`, then reset.

@@ -7,17 +7,17 @@ extension Store {
         "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, policy"
 
     private func readExperiment(_ s: Statement) throws -> ExperimentRecord {
-        let state = try GeneratorBlob.decode(s.blob(3))
+        let state = try GeneratorBlob.decode(s.blob("generator_state"))
         var world: World?
-        if !s.isNull(4) {
-            guard let weights = DoublesBlob.decode(s.blob(7)) else { throw StoreError.corrupt(path: path, detail: "weights") }
-            world = try World(features: s.int(4), actions: s.int(5), noise: s.double(6), weights: weights)
+        if !s.isNull("features") {
+            guard let weights = DoublesBlob.decode(s.blob("weights")) else { throw StoreError.corrupt(path: path, detail: "weights") }
+            world = try World(features: s.int("features"), actions: s.int("actions"), noise: s.double("noise"), weights: weights)
         }
         return ExperimentRecord(
-            id: s.int64(0), name: s.string(1), seed: UInt32(truncatingIfNeeded: s.int64(2)),
+            id: s.int64("id"), name: s.string("name"), seed: UInt32(truncatingIfNeeded: s.int64("seed")),
             generator: try Generator(state: state), world: world,
-            schedule: Schedule(decisionsPerDay: s.int(8), days: s.int(9), runs: s.int(10)),
-            policy: try Policy(label: s.string(11)))
+            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+            policy: try Policy(label: s.string("policy")))
     }
 
     /// Creates an experiment with no world yet and default settings, drawing from `generator`, which

@@ -8,13 +8,13 @@ extension Store {
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
-            id: s.int64(0), experimentID: s.int64(1), command: s.string(2),
-            kind: JobKind(rawValue: s.string(13)) ?? .runs, liveRunID: s.isNull(14) ? nil : s.int64(14),
-            policies: try s.string(3).split(separator: " ").map { try Policy(label: String($0)) },
-            schedule: Schedule(decisionsPerDay: s.int(6), days: s.int(5), runs: s.int(4)),
-            startGenerator: try GeneratorBlob.decodeGenerator(s.blob(7)),
-            state: JobState(rawValue: s.string(8)) ?? .failed, daysDone: s.int(9), daysTotal: s.int(10),
-            resumed: s.int(11), message: s.isNull(12) ? nil : s.string(12))
+            id: s.int64("id"), experimentID: s.int64("experiment_id"), command: s.string("command"),
+            kind: JobKind(rawValue: s.string("kind")) ?? .runs, liveRunID: s.optionalInt64("live_run_id"),
+            policies: try s.string("policies").split(separator: " ").map { try Policy(label: String($0)) },
+            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+            startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
+            state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
+            resumed: s.int("resumed"), message: s.optionalString("message"))
     }
 
     /// Records a job about to run: R runs × D days for each policy, from the given generator.

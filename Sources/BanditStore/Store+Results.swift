@@ -21,11 +21,13 @@ extension Store {
             let heads = try c.statement("""
                 SELECT policy, runs, days, decisions_per_day, job_id FROM results WHERE experiment_id = ? ORDER BY created_at, rowid
                 """).bind(1, experimentID).rows { s in
-                (s.string(0), s.int(1), Schedule(decisionsPerDay: s.int(3), days: s.int(2), runs: s.int(1)), s.isNull(4) ? nil : s.int64(4))
+                (s.string("policy"), s.int("runs"),
+                 Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+                 s.optionalInt64("job_id"))
             }
             return try heads.map { label, runs, schedule, job in
                 let points = try c.statement("SELECT mean, se FROM result_days WHERE experiment_id = ? AND policy = ? ORDER BY day")
-                    .bind(1, experimentID).bind(2, label).rows { ($0.double(0), $0.double(1)) }
+                    .bind(1, experimentID).bind(2, label).rows { ($0.double("mean"), $0.double("se")) }
                 return StoredResult(curve: Curve(label: label, runs: runs, mean: points.map(\.0), standardError: points.map(\.1)),
                                     schedule: schedule, jobID: job)
             }

@@ -4,11 +4,14 @@ import BanditCore
 
 extension Store {
     private static let runColumns = "id, experiment_id, job_id, policy, ordinal, status, days_played"
+    private static let checkpointColumns = "days_played, fits, coefficients, generator"
+    private static let dayColumns = "day, decisions, mean_viewing_time, regret"
+    private static let decisionColumns = "day, context, action, propensity, viewing_time"
 
     private func readRun(_ s: Statement) throws -> RunRecord {
-        RunRecord(id: s.int64(0), experimentID: s.int64(1), jobID: s.isNull(2) ? nil : s.int64(2),
-                  policy: try Policy(label: s.string(3)), ordinal: s.int(4),
-                  status: RunStatus(rawValue: s.string(5)) ?? .finished, daysPlayed: s.int(6))
+        RunRecord(id: s.int64("id"), experimentID: s.int64("experiment_id"), jobID: s.optionalInt64("job_id"),
+                  policy: try Policy(label: s.string("policy")), ordinal: s.int("ordinal"),
+                  status: RunStatus(rawValue: s.string("status")) ?? .finished, daysPlayed: s.int("days_played"))
     }
 
     /// Records a new run with its initial checkpoint (the reset's coefficients and generator).
@@ -157,24 +160,25 @@ extension Store {
 
     private func readLatestCheckpoint(_ c: Connection, runID: Int64, world: World) throws -> RunCheckpoint {
         let rows = try c.statement("""
-            SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1
+            SELECT \(Self.checkpointColumns) FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1
             """).bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         guard let checkpoint = rows.first else { throw StoreError.corrupt(path: path, detail: "run \(runID) has no checkpoint") }
         return checkpoint
     }
 
-    /// A checkpoint row (days_played, fits, coefficients, generator), checked against the world's shape.
+    /// A checkpoint row (`checkpointColumns`), checked against the world's shape.
     private func readCheckpoint(_ s: Statement, runID: Int64, world: World) throws -> RunCheckpoint {
-        guard let (members, coefficients) = CoefficientsBlob.decode(s.blob(2), actions: world.actions, features: world.features)
+        guard let (members, coefficients) = CoefficientsBlob.decode(s.blob("coefficients"), actions: world.actions,
+                                                                    features: world.features)
         else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
-        return RunCheckpoint(daysPlayed: s.int(0), fits: s.int(1), members: members, coefficients: coefficients,
-                             generator: try GeneratorBlob.decodeGenerator(s.blob(3)))
+        return RunCheckpoint(daysPlayed: s.int("days_played"), fits: s.int("fits"), members: members, coefficients: coefficients,
+                             generator: try GeneratorBlob.decodeGenerator(s.blob("generator")))
     }
 
     /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).
     public func checkpoints(runID: Int64, world: World) throws(StoreError) -> [RunCheckpoint] {
         try reading { c in
-            try c.statement("SELECT days_played, fits, coefficients, generator FROM checkpoints WHERE run_id = ? ORDER BY sequence")
+            try c.statement("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE run_id = ? ORDER BY sequence")
                 .bind(1, runID).rows { try readCheckpoint($0, runID: runID, world: world) }
         }
     }
@@ -185,19 +189,18 @@ extension Store {
             guard let record = try c.statement("SELECT \(Self.runColumns) FROM runs WHERE id = ?").bind(1, id).rows(readRun).first
             else { throw StoreError.noSuchRun(id) }
             let checkpoint = try readLatestCheckpoint(c, runID: id, world: world)
-            let days = try c.statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? ORDER BY day")
+            let days = try c.statement("SELECT \(Self.dayColumns) FROM days WHERE run_id = ? ORDER BY day")
                 .bind(1, id).rows(Self.readDay)
             var history = [[Decision]](repeating: [], count: checkpoint.daysPlayed)
             let decisions = try c.statement("""
-                SELECT day, context, action, propensity, viewing_time FROM decisions
-                WHERE run_id = ? AND day <= ? ORDER BY day, idx
+                SELECT \(Self.decisionColumns) FROM decisions WHERE run_id = ? AND day <= ? ORDER BY day, idx
                 """)
             decisions.bind(1, id).bind(2, checkpoint.daysPlayed)
             defer { decisions.reset() }
+            let columns = DecisionColumns(decisions)
             while try decisions.step() {
-                history[decisions.int(0) - 1].append(Decision(
-                    context: UInt64(bitPattern: decisions.int64(1)), action: decisions.int(2),
-                    propensity: decisions.double(3), viewingTime: decisions.double(4)))
+                let (day, decision) = columns.read(decisions)
+                history[day - 1].append(decision)
             }
             guard days.count == checkpoint.daysPlayed else {
                 throw StoreError.corrupt(path: path, detail: "run \(id): \(days.count) days but a checkpoint after \(checkpoint.daysPlayed)")
@@ -210,10 +213,10 @@ extension Store {
     /// its decisions (except once for picks checkpointed before schema version 2).
     public func summary(of run: RunRecord, world: World) throws(StoreError) -> RunSummary {
         try reading { c in
-            let totals = try c.statement("SELECT count(*), coalesce(sum(decisions), 0) FROM days WHERE run_id = ?")
-                .bind(1, run.id).rows { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
+            let totals = try c.statement("SELECT count(*) AS days, coalesce(sum(decisions), 0) AS decisions FROM days WHERE run_id = ?")
+                .bind(1, run.id).rows { ($0.int("days"), $0.int("decisions")) }.first ?? (0, 0)
             let latest = try c.statement("SELECT fits, picks FROM checkpoints WHERE run_id = ? ORDER BY sequence DESC LIMIT 1")
-                .bind(1, run.id).rows { ($0.int(0), $0.isNull(1) ? nil : $0.blob(1)) }.first
+                .bind(1, run.id).rows { ($0.int("fits"), $0.optionalBlob("picks")) }.first
             var picks: [Int]
             if let blob = latest?.1 {
                 guard let decoded = CountsBlob.decode(blob, count: world.actions) else {
@@ -222,8 +225,8 @@ extension Store {
                 picks = decoded
             } else {
                 picks = Array(repeating: 0, count: world.actions)
-                for (action, count) in try c.statement("SELECT action, count(*) FROM decisions WHERE run_id = ? GROUP BY action")
-                    .bind(1, run.id).rows({ ($0.int(0), $0.int(1)) }) where action < world.actions {
+                for (action, count) in try c.statement("SELECT action, count(*) AS count FROM decisions WHERE run_id = ? GROUP BY action")
+                    .bind(1, run.id).rows({ ($0.int("action"), $0.int("count")) }) where action < world.actions {
                     picks[action] = count
                 }
             }
@@ -234,13 +237,14 @@ extension Store {
     /// A run's days from `first` on, in order.
     public func days(runID: Int64, from first: Int = 1) throws(StoreError) -> [DaySummary] {
         try reading { c in
-            try c.statement("SELECT day, decisions, mean_viewing_time, regret FROM days WHERE run_id = ? AND day >= ? ORDER BY day")
+            try c.statement("SELECT \(Self.dayColumns) FROM days WHERE run_id = ? AND day >= ? ORDER BY day")
                 .bind(1, runID).bind(2, first).rows(Self.readDay)
         }
     }
 
     private static func readDay(_ s: Statement) -> DaySummary {
-        DaySummary(day: s.int(0), decisions: s.int(1), meanViewingTime: s.double(2), regret: s.double(3))
+        DaySummary(day: s.int("day"), decisions: s.int("decisions"), meanViewingTime: s.double("mean_viewing_time"),
+                   regret: s.double("regret"))
     }
 
     /// A run's days 1...`last` in bins of `width` consecutive days: each bin's decisions, and its
@@ -249,11 +253,13 @@ extension Store {
         precondition(width >= 1)
         return try reading { c in
             try c.statement("""
-                SELECT min(day), max(day), sum(decisions), sum(mean_viewing_time * decisions) / sum(decisions),
-                       sum(regret * decisions) / sum(decisions)
+                SELECT min(day) AS first_day, max(day) AS last_day, sum(decisions) AS decisions,
+                       sum(mean_viewing_time * decisions) / sum(decisions) AS mean_viewing_time,
+                       sum(regret * decisions) / sum(decisions) AS regret
                 FROM days WHERE run_id = ? AND day <= ? GROUP BY (day - 1) / ? ORDER BY 1
                 """).bind(1, runID).bind(2, last).bind(3, width).rows {
-                DayBin(firstDay: $0.int(0), lastDay: $0.int(1), decisions: $0.int(2), meanViewingTime: $0.double(3), regret: $0.double(4))
+                DayBin(firstDay: $0.int("first_day"), lastDay: $0.int("last_day"), decisions: $0.int("decisions"),
+                       meanViewingTime: $0.double("mean_viewing_time"), regret: $0.double("regret"))
             }
         }
     }
@@ -261,13 +267,27 @@ extension Store {
     /// The last `limit` decisions of a run, oldest first, with their day.
     public func recentDecisions(runID: Int64, limit: Int) throws(StoreError) -> [(day: Int, decision: Decision)] {
         try reading { c in
-            try c.statement("""
-                SELECT day, context, action, propensity, viewing_time FROM decisions WHERE run_id = ?
-                ORDER BY day DESC, idx DESC LIMIT ?
-                """).bind(1, runID).bind(2, limit).rows { s in
-                (s.int(0), Decision(context: UInt64(bitPattern: s.int64(1)), action: s.int(2), propensity: s.double(3),
-                                    viewingTime: s.double(4)))
-            }.reversed()
+            let recent = try c.statement("""
+                SELECT \(Self.decisionColumns) FROM decisions WHERE run_id = ? ORDER BY day DESC, idx DESC LIMIT ?
+                """)
+            let columns = DecisionColumns(recent)
+            return try recent.bind(1, runID).bind(2, limit).rows { columns.read($0) }.reversed()
+        }
+    }
+
+    /// A decision row's columns (`decisionColumns`), looked up by name once per query instead of once
+    /// per row: a run's decisions are read in bulk (`loadRun`, `log` of up to a million).
+    private struct DecisionColumns {
+        let day, context, action, propensity, viewingTime: Int32
+
+        init(_ s: Statement) {
+            (day, context, action) = (s.column("day"), s.column("context"), s.column("action"))
+            (propensity, viewingTime) = (s.column("propensity"), s.column("viewing_time"))
+        }
+
+        func read(_ s: Statement) -> (day: Int, decision: Decision) {
+            (s.int(day), Decision(context: UInt64(bitPattern: s.int64(context)), action: s.int(action),
+                                  propensity: s.double(propensity), viewingTime: s.double(viewingTime)))
         }
     }
 }

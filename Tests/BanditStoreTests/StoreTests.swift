@@ -116,6 +116,19 @@ struct StoreTests {
         #expect(CoefficientsBlob.decode(blob, actions: 4, features: 3) == nil)
     }
 
+    @Test("statements read columns by name: bare, aliased, and the leftmost of a repeated name")
+    func columnsByName() throws {
+        let connection = try Connection(path: temporaryDirectory() + "/t.db")
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE t (a INTEGER, b TEXT, c BLOB); INSERT INTO t VALUES (7, 'x', NULL)")
+        let s = try connection.prepare("SELECT c, b, a, a * 2 AS twice, 5 AS a FROM t")
+        #expect(try s.step())
+        #expect(s.column("b") == 1 && s.column("twice") == 3 && s.column("a") == 2)
+        #expect(s.int("a") == 7 && s.int64("twice") == 14 && s.string("b") == "x" && s.double("a") == 7)
+        #expect(s.isNull("c") && s.optionalBlob("c") == nil && s.optionalString("b") == "x" && s.optionalInt64("twice") == 14)
+        s.reset()
+    }
+
     @Test("the SQL views answer plain questions")
     func views() throws {
         let directory = temporaryDirectory()
