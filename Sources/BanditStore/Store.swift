@@ -174,6 +174,7 @@ public final class Store: @unchecked Sendable {
     static let now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
     // MARK: Plumbing
+    // Internal rather than private: the table families' extensions (`Store+….swift`) go through it.
 
     func translate(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
@@ -252,6 +253,7 @@ public final class Store: @unchecked Sendable {
         }
         if !keep { reader.close() }
     }
+
     // MARK: Maintenance
 
     /// Rows of a read-only query as text, for diagnostics and tests.
