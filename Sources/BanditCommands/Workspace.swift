@@ -107,7 +107,7 @@ public final class Workspace: @unchecked Sendable {
         for effect in call.effects {
             switch effect {
             case .createExperiment(let name, let kind, let seed):
-                _ = try store.createExperiment(name: name, kind: kind, seed: seed)
+                _ = try store.createExperiment(name: name, seed: seed, generator: Generator(kind: kind, seed: seed))
             case .save(let experiment, let retiring):
                 try store.save(experiment, retiringLiveRun: retiring)
                 if retiring { live[experiment.id] = nil }

@@ -1,4 +1,4 @@
-// Binary layouts of coefficient and generator checkpoints: versioned, little-endian float64.
+// Every blob format of the store: coefficients, generator states, world weights, counts; all little-endian.
 
 import BanditCore
 
@@ -61,6 +61,42 @@ enum CoefficientsBlob {
             }
         }
         return (members, coefficients)
+    }
+}
+
+/// A generator's state on disk (`experiments.generator_state`, `jobs.start_generator`,
+/// `checkpoints.generator`): three bytes — version 1, kind (0 numpy, 1 default), 1 when a normal
+/// deviate is cached — then little-endian 64-bit words: the cached normal's bits (0 when none), then
+/// the generator's words (numpy: 624 key words and the position; default: Xoshiro256**'s four).
+enum GeneratorBlob {
+    static let version: UInt8 = 1
+    static let headerSize = 3
+
+    static func encode(_ generator: Generator) -> [UInt8] { encode(generator.state) }
+
+    static func encode(_ state: GeneratorState) -> [UInt8] {
+        var bytes: [UInt8] = [version, state.kind == .numpy ? 0 : 1, state.cachedNormal == nil ? 0 : 1]
+        bytes.reserveCapacity(headerSize + 8 * (state.words.count + 1))
+        appendLittleEndian(state.cachedNormal?.bitPattern ?? 0, to: &bytes)
+        for word in state.words { appendLittleEndian(word, to: &bytes) }
+        return bytes
+    }
+
+    /// The state the bytes hold; a malformed blob is refused with the reason.
+    static func decode(_ bytes: [UInt8]) throws(GeneratorState.Invalid) -> GeneratorState {
+        guard bytes.count >= headerSize + 8, (bytes.count - headerSize) % 8 == 0 else {
+            throw GeneratorState.Invalid(reason: "\(bytes.count) bytes")
+        }
+        guard bytes[0] == version else { throw GeneratorState.Invalid(reason: "encoding version \(bytes[0])") }
+        guard bytes[1] <= 1, bytes[2] <= 1 else { throw GeneratorState.Invalid(reason: "bad header") }
+        let words = stride(from: headerSize + 8, to: bytes.count, by: 8).map { readUInt64(bytes, at: $0) }
+        return GeneratorState(kind: bytes[1] == 0 ? .numpy : .default, words: words,
+                              cachedNormal: bytes[2] == 1 ? Double(bitPattern: readUInt64(bytes, at: headerSize)) : nil)
+    }
+
+    /// The generator the bytes hold, checked as one of its kind.
+    static func decodeGenerator(_ bytes: [UInt8]) throws(GeneratorState.Invalid) -> Generator {
+        try Generator(state: decode(bytes))
     }
 }
 

@@ -11,7 +11,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var isFull: Bool { code & 0xff == SQLITE_FULL }
     public var isNotADatabase: Bool { code & 0xff == SQLITE_NOTADB }
     public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
     public var isIOError: Bool { code & 0xff == SQLITE_IOERR || code & 0xff == SQLITE_CANTOPEN }
 
     public var description: String { message }
@@ -83,16 +82,23 @@ final class Connection {
         return try statement.step() ? statement.int64(0) : nil
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
+    /// The one implementation: the store's writes and its migrations both go through it. BEGIN,
+    /// COMMIT and ROLLBACK are cached statements like the rest (a day commits hundreds a second).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try statement("BEGIN IMMEDIATE").run()
         do {
             let value = try body()
-            try execute("COMMIT")
+            try statement("COMMIT").run()
             return value
         } catch {
-            // A failed migration is reported; a rollback that fails too leaves nothing worse to say.
-            if inTransaction { try? execute("ROLLBACK") }
+            // SQLite has already rolled back after some errors (a full disk): nothing is left to undo.
+            guard inTransaction else { throw error }
+            do {
+                try statement("ROLLBACK").run()
+            } catch let rollback {
+                throw RollbackFailed(error: error, rollback: rollback)
+            }
             throw error
         }
     }
@@ -104,10 +110,19 @@ final class Connection {
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
-/// A prepared statement. Bind by 1-based index, step, read columns by 0-based index, reset.
+/// A transaction's body failed, then so did its rollback: both are reported, neither is dropped.
+struct RollbackFailed: Error {
+    let error: any Error
+    let rollback: SQLiteError
+}
+
+/// A prepared statement. Bind by 1-based index, step, read columns by name (or by 0-based index), reset.
 final class Statement {
     private let connection: Connection
     private var handle: OpaquePointer?
+    /// Result columns by name, the leftmost of a repeated name, built once after prepare: statements
+    /// are cached, so a row's read by name costs a dictionary lookup per column and no more.
+    private let columns: [String: Int32]
 
     init(connection: Connection, sql: String) throws(SQLiteError) {
         self.connection = connection
@@ -115,6 +130,13 @@ final class Statement {
         let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw connection.error(code) }
         handle = statement
+        var columns: [String: Int32] = [:]
+        for index in 0..<sqlite3_column_count(statement) {
+            guard let name = sqlite3_column_name(statement, index) else { continue }
+            let key = String(cString: name)
+            if columns[key] == nil { columns[key] = index }
+        }
+        self.columns = columns
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -202,6 +224,40 @@ final class Statement {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// The index of the result column `name` (its `AS` name, or its bare name in the table). A name
+    /// the query does not select is a mistake in the store's code, as an index out of range would be.
+    func column(_ name: String) -> Int32 {
+        guard let index = columns[name] else {
+            preconditionFailure("no column '\(name)' in \(String(cString: sqlite3_sql(handle)))")
+        }
+        return index
+    }
+
+    func int64(_ name: String) -> Int64 { int64(column(name)) }
+    func int(_ name: String) -> Int { int(column(name)) }
+    func double(_ name: String) -> Double { double(column(name)) }
+    func string(_ name: String) -> String { string(column(name)) }
+    func blob(_ name: String) -> [UInt8] { blob(column(name)) }
+    func isNull(_ name: String) -> Bool { isNull(column(name)) }
+
+    /// nil for NULL.
+    func optionalInt64(_ name: String) -> Int64? {
+        let index = column(name)
+        return isNull(index) ? nil : int64(index)
+    }
+
+    /// nil for NULL.
+    func optionalString(_ name: String) -> String? {
+        let index = column(name)
+        return isNull(index) ? nil : string(index)
+    }
+
+    /// nil for NULL.
+    func optionalBlob(_ name: String) -> [UInt8]? {
+        let index = column(name)
+        return isNull(index) ? nil : blob(index)
     }
 
     /// All rows, each read by `row`, then reset.

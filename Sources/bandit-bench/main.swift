@@ -157,7 +157,7 @@ func storeAlone() throws {
             store.close()
             try? FileManager.default.removeItem(atPath: directory)
         }
-        var experiment = try store.createExperiment(name: "bench", kind: .default, seed: 1)
+        var experiment = try store.createExperiment(name: "bench", seed: 1, generator: Generator(kind: .default, seed: 1))
         experiment.world = world
         try store.save(experiment)
         let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: run.policy, ordinal: 0,
@@ -177,7 +177,7 @@ func storeAlone() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let store = try Store(directory: directory)
     defer { store.close() }
-    var experiment = try store.createExperiment(name: "bench", kind: .default, seed: 1)
+    var experiment = try store.createExperiment(name: "bench", seed: 1, generator: Generator(kind: .default, seed: 1))
     experiment.world = world
     try store.save(experiment)
     let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: tsRun.policy, ordinal: 0,

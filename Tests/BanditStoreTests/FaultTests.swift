@@ -106,6 +106,48 @@ struct FaultTests {
         #expect(contents(path) == before)
     }
 
+    @Test("a transaction whose body throws rolls back whole and reports the body's error")
+    func transactionRollsBack() throws {
+        struct Refusal: Error {}
+        let connection = try Connection(path: temporaryDirectory() + "/t.db")
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE t (x INTEGER)")
+        #expect(throws: Refusal.self) {
+            try connection.transaction {
+                try connection.execute("INSERT INTO t VALUES (1); CREATE TABLE u (y INTEGER)")
+                throw Refusal()
+            }
+        }
+        #expect(!connection.inTransaction)
+        #expect(try connection.integer("SELECT count(*) FROM t") == 0)
+        #expect(try connection.integer("SELECT count(*) FROM sqlite_master WHERE name = 'u'") == 0)
+        try connection.transaction { try connection.execute("INSERT INTO t VALUES (2)") }
+        #expect(try connection.integer("SELECT sum(x) FROM t") == 2)
+    }
+
+    @Test("a migration that fails changes nothing: the file keeps its version, and opens once repaired")
+    func failedMigration() throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        try Store(directory: directory).close()
+        // A version-1 file that already has version 2's column: the migration to 2 fails.
+        let raw = try Connection(path: path)
+        try raw.execute("PRAGMA user_version=1")
+        raw.close()
+        #expect {
+            try Store(directory: directory)
+        } throws: { error in
+            "\(error)".contains("duplicate column name: picks")
+        }
+        let check = try Connection(path: path)
+        #expect(try check.integer("PRAGMA user_version") == 1)
+        try check.execute("ALTER TABLE checkpoints DROP COLUMN picks")
+        check.close()
+        let store = try Store(directory: directory)
+        defer { store.close() }
+        #expect(try store.sql("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
+    }
+
     @Test("disk full during a day: the day rolls back whole, the store keeps serving")
     func diskFull() throws {
         let directory = temporaryDirectory()
@@ -139,9 +181,14 @@ struct FaultTests {
         #expect(try store.sql("SELECT count(*) FROM decisions") == [["\(committed * 200)"]])
         #expect(try store.sql("SELECT count(*), max(day) FROM days") == [["\(committed)", "\(committed)"]])
         #expect(try store.loadRun(id: record.id, world: world).checkpoint.daysPlayed == committed)
-        // Still serving: reads work, and a small write (a result) fits.
+        // Still serving: reads work, and small writes fit (a job recorded, then finished with its result).
         #expect(try store.experiment(named: "e") != nil)
-        try store.saveResult(experimentID: experiment.id, curve: Curve(label: "greedy", dailyMeans: [[1, 2]]), schedule: Schedule())
+        let job = try store.createJob(experimentID: experiment.id, command: "runs", policies: [.greedy], schedule: Schedule(),
+                                      startGenerator: experiment.generator)
+        let curve = Curve(label: "greedy", dailyMeans: [[1, 2]])
+        try store.finishJob(job, curves: [curve], experimentGenerator: experiment.generator)
+        #expect(try store.results(experimentID: experiment.id).map(\.curve) == [curve])
+        #expect(try store.job(id: job.id)?.state == .finished)
         #expect(try store.integrityCheck() == "ok")
     }
 

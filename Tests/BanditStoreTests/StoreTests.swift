@@ -9,7 +9,7 @@ import Testing
 
 /// An experiment with a drawn world in a fresh store.
 func makeExperiment(_ store: Store, kind: GeneratorKind, name: String = "e", features: Int = 5, actions: Int = 8) throws -> ExperimentRecord {
-    var experiment = try store.createExperiment(name: name, kind: kind, seed: 17)
+    var experiment = try store.createExperiment(name: name, seed: 17, generator: Generator(kind: kind, seed: 17))
     experiment.world = try World.draw(features: features, actions: actions, using: &experiment.generator)
     try store.save(experiment)
     return experiment
@@ -27,8 +27,11 @@ struct StoreTests {
         try store.save(experiment)
         let loaded = try #require(try store.experiment(named: "e"))
         #expect(loaded == experiment)
-        #expect(throws: StoreError.experimentExists("e")) { try store.createExperiment(name: "e", kind: .default, seed: 1) }
-        _ = try store.createExperiment(name: "f", kind: .default, seed: 1)
+        let other = Generator(kind: .default, seed: 1)
+        #expect(throws: StoreError.experimentExists("e")) { try store.createExperiment(name: "e", seed: 1, generator: other) }
+        let created = try store.createExperiment(name: "f", seed: 1, generator: other)
+        #expect(created.kind == .default && created.seed == 1 && created.generator == other)
+        #expect(try store.experiment(named: "f") == created)
         #expect(try store.experiments().map(\.experiment.name) == ["e", "f"])
         try store.dropExperiment(named: "e")
         #expect(try store.experiment(named: "e") == nil)
@@ -111,6 +114,19 @@ struct StoreTests {
         let decoded = try #require(CoefficientsBlob.decode(blob, actions: actions, features: features))
         #expect(decoded.members == 2 && decoded.coefficients == engine)
         #expect(CoefficientsBlob.decode(blob, actions: 4, features: 3) == nil)
+    }
+
+    @Test("statements read columns by name: bare, aliased, and the leftmost of a repeated name")
+    func columnsByName() throws {
+        let connection = try Connection(path: temporaryDirectory() + "/t.db")
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE t (a INTEGER, b TEXT, c BLOB); INSERT INTO t VALUES (7, 'x', NULL)")
+        let s = try connection.prepare("SELECT c, b, a, a * 2 AS twice, 5 AS a FROM t")
+        #expect(try s.step())
+        #expect(s.column("b") == 1 && s.column("twice") == 3 && s.column("a") == 2)
+        #expect(s.int("a") == 7 && s.int64("twice") == 14 && s.string("b") == "x" && s.double("a") == 7)
+        #expect(s.isNull("c") && s.optionalBlob("c") == nil && s.optionalString("b") == "x" && s.optionalInt64("twice") == 14)
+        s.reset()
     }
 
     @Test("the SQL views answer plain questions")

@@ -69,7 +69,8 @@ public enum Generator: Sendable, Equatable {
     }
 }
 
-/// A generator's complete state as plain words, so that a store can write it and read it back.
+/// A generator's complete state as plain words, so that a store can write it and read it back (in
+/// its own byte format).
 public struct GeneratorState: Sendable, Equatable, Hashable {
     public var kind: GeneratorKind
     /// The generator's words (MT19937: 624 key words then the position; Xoshiro: four words).
@@ -87,35 +88,7 @@ public struct GeneratorState: Sendable, Equatable, Hashable {
     public struct Invalid: Error, CustomStringConvertible {
         public let reason: String
         public var description: String { "invalid generator state: \(reason)" }
-    }
 
-    /// Layout version of `encoded()`.
-    public static let encodingVersion: UInt8 = 1
-
-    /// Little-endian bytes: version, kind, has-cached-normal, then the cached normal's and the words' bits.
-    public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [Self.encodingVersion, kind == .numpy ? 0 : 1, cachedNormal == nil ? 0 : 1]
-        bytes.reserveCapacity(3 + 8 * (words.count + 1))
-        func append(_ word: UInt64) {
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        append(cachedNormal?.bitPattern ?? 0)
-        for word in words { append(word) }
-        return bytes
-    }
-
-    public init(encoded bytes: [UInt8]) throws(Invalid) {
-        guard bytes.count >= 11, (bytes.count - 3) % 8 == 0 else { throw Invalid(reason: "\(bytes.count) bytes") }
-        guard bytes[0] == Self.encodingVersion else { throw Invalid(reason: "encoding version \(bytes[0])") }
-        guard bytes[1] <= 1, bytes[2] <= 1 else { throw Invalid(reason: "bad header") }
-        func word(at index: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for k in 0..<8 { value |= UInt64(bytes[3 + 8 * index + k]) << UInt64(8 * k) }
-            return value
-        }
-        let count = (bytes.count - 3) / 8
-        kind = bytes[1] == 0 ? .numpy : .default
-        cachedNormal = bytes[2] == 1 ? Double(bitPattern: word(at: 0)) : nil
-        words = (1..<count).map(word(at:))
+        public init(reason: String) { self.reason = reason }
     }
 }

@@ -1,0 +1,90 @@
+// Jobs: long work recorded as it starts, its progress and state, and its end with its results.
+
+import BanditCore
+
+extension Store {
+    private static let jobColumns =
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id"
+
+    private func readJob(_ s: Statement) throws -> JobRecord {
+        JobRecord(
+            id: s.int64("id"), experimentID: s.int64("experiment_id"), command: s.string("command"),
+            kind: JobKind(rawValue: s.string("kind")) ?? .runs, liveRunID: s.optionalInt64("live_run_id"),
+            policies: try s.string("policies").split(separator: " ").map { try Policy(label: String($0)) },
+            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+            startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
+            state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
+            resumed: s.int("resumed"), message: s.optionalString("message"))
+    }
+
+    /// Records a job about to run: R runs × D days for each policy, from the given generator.
+    public func createJob(
+        experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator,
+        kind: JobKind = .runs, liveRunID: Int64? = nil
+    ) throws(StoreError) -> JobRecord {
+        try transaction { connection in
+            let total = policies.count * schedule.runs * schedule.days
+            try statement("""
+                INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
+                                  start_generator, state, days_total)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                """).bind([
+                    experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
+                    schedule.days, schedule.decisionsPerDay, GeneratorBlob.encode(startGenerator), total,
+                ]).run()
+            return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
+                             liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil)
+        }
+    }
+
+    /// Marks a job of the live run (`day`, `step`) finished.
+    public func finishLiveJob(_ id: Int64) throws(StoreError) {
+        try transaction { _ in try markFinished(jobID: id) }
+    }
+
+    public func job(id: Int64) throws(StoreError) -> JobRecord? {
+        try reading { c in try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").bind(1, id).rows(readJob).first }
+    }
+
+    /// Jobs, newest last; of one experiment, or of all.
+    public func jobs(experimentID: Int64? = nil) throws(StoreError) -> [JobRecord] {
+        try reading { c in
+            if let experimentID {
+                return try c.statement("SELECT \(Self.jobColumns) FROM jobs WHERE experiment_id = ? ORDER BY id")
+                    .bind(1, experimentID).rows(readJob)
+            }
+            return try c.statement("SELECT \(Self.jobColumns) FROM jobs ORDER BY id").rows(readJob)
+        }
+    }
+
+    /// Sets a job's state (and message); `resuming` also counts a resumption.
+    public func setJobState(id: Int64, _ state: JobState, message: String? = nil, resuming: Bool = false) throws(StoreError) {
+        try transaction { connection in
+            try statement("""
+                UPDATE jobs SET state = ?, message = ?, resumed = resumed + ?, updated_at = \(Self.now) WHERE id = ?
+                """).bind([state.rawValue, message, resuming ? 1 : 0, id]).run()
+            if connection.changes == 0 { throw StoreError.noSuchJob(id) }
+        }
+    }
+
+    /// Finishes a job in one transaction: its curves become the experiment's results (replacing
+    /// earlier ones with the same labels) and the experiment's generator moves on from where the job
+    /// started it, unless something reseeded or moved it meanwhile.
+    public func finishJob(_ job: JobRecord, curves: [Curve], experimentGenerator: Generator) throws(StoreError) {
+        try transaction { _ in
+            for curve in curves { try writeResult(experimentID: job.experimentID, curve: curve, schedule: job.schedule, jobID: job.id) }
+            // Only when nothing moved the experiment's generator meanwhile (a `seed`, another job).
+            try statement("UPDATE experiments SET generator_state = ? WHERE id = ? AND generator_state = ?")
+                .bind(1, GeneratorBlob.encode(experimentGenerator)).bind(2, job.experimentID)
+                .bind(3, GeneratorBlob.encode(job.startGenerator)).run()
+            try markFinished(jobID: job.id)
+        }
+    }
+
+    /// A job's end, whichever kind: every day done, no message left from an interruption.
+    private func markFinished(jobID: Int64) throws {
+        try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
+            .bind(1, jobID).run()
+    }
+}
