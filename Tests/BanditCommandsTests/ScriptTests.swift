@@ -19,12 +19,9 @@ struct ScriptTests {
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.first == "policy,day,runs,mean,se")
         #expect(lines.count == 1 + 3 * 14)
-        let url = try #require(Bundle.module.url(forResource: "notebook17", withExtension: "json", subdirectory: "Fixtures"))
-        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        let results = try #require(reference["results"] as? [String: [String: Any]])
+        let reference = try NotebookReference(fixture: "notebook17")
         for (label, key) in [("greedy", "greedy"), ("eps:0.1", "eps"), ("ts:30", "ts")] {
-            let expected = try #require(results[key])
-            let mean = (expected["mean"] as! [String]).map { Double($0)! }, se = (expected["se"] as! [String]).map { Double($0)! }
+            let (mean, se, _) = try #require(reference.curves[key])
             let rows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }.filter { $0[0] == label }
             #expect(rows.count == 14)
             for row in rows {
