@@ -44,18 +44,14 @@ let package = Package(
         // The REPL: the only code that touches the terminal.
         .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditServer", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
-        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditStore", "BanditJobs", "BanditServer"]),
-        // Helpers shared by the test targets.
-        .target(name: "BanditTestSupport", path: "Tests/Support"),
+        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditStore", "BanditServer"]),
+        // Helpers shared by the test targets, and the one copy of the reference numbers (fixtures).
+        .target(name: "BanditTestSupport", path: "Tests/Support", resources: [.copy("Fixtures")]),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs", "BanditTestSupport"]),
         .testTarget(name: "BanditServerTests", dependencies: ["BanditServer", "BanditStore", "BanditTestSupport"]),
         .testTarget(name: "BanditPlotTests", dependencies: ["BanditPlot"], resources: [.copy("Golden")]),
-        .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands", "BanditTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(
-            name: "BanditCoreTests",
-            dependencies: ["BanditCore"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "BanditCommandsTests", dependencies: ["BanditCommands", "BanditTestSupport"]),
+        .testTarget(name: "BanditCoreTests", dependencies: ["BanditCore", "BanditTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

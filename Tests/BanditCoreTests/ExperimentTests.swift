@@ -1,6 +1,7 @@
 // Experiments: statistics with numpy's semantics, thread-independence, and agreement of the default mode.
 
 import BanditCore
+import BanditTestSupport
 import Foundation
 import Testing
 

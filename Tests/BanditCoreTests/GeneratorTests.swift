@@ -1,6 +1,7 @@
 // The generators: numpy's MT19937 stream to the bit, numpy's exp, state round trips, stream independence.
 
 import BanditCore
+import BanditTestSupport
 import Testing
 
 @Suite("Generators")

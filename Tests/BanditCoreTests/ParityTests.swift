@@ -1,6 +1,7 @@
 // The numpy generator replays the notebook: same world, same curves, to the last bit.
 
 import BanditCore
+import BanditTestSupport
 import Testing
 
 @Suite("Parity with the notebook")

@@ -15,7 +15,8 @@ public struct NumpyRandom: RandomSource, Equatable {
     /// `key`, so neither compared nor saved).
     private var tempered: InlineArray<624, UInt32>
     private var position: Int
-    private var gauss: Double?
+    /// The kept half of the last polar pair (`RandomSource.nextNormal`).
+    public var cachedNormal: Double?
 
     /// `np.random.seed(seed)`.
     public init(seed: UInt32) {
@@ -27,11 +28,11 @@ public struct NumpyRandom: RandomSource, Equatable {
         }
         tempered = InlineArray(repeating: 0)
         position = Self.n
-        gauss = nil
+        cachedNormal = nil
     }
 
     public static func == (a: NumpyRandom, b: NumpyRandom) -> Bool {
-        guard a.position == b.position, a.gauss?.bitPattern == b.gauss?.bitPattern else { return false }
+        guard a.position == b.position, a.cachedNormal?.bitPattern == b.cachedNormal?.bitPattern else { return false }
         // Through spans: subscripting an InlineArray held in a value may copy all of it per access.
         let x = a.key.span, y = b.key.span
         for i in 0..<n where x[i] != y[i] { return false }
@@ -78,22 +79,6 @@ public struct NumpyRandom: RandomSource, Equatable {
     public mutating func nextDouble() -> Double {
         let a = Double(nextUInt32() >> 5), b = Double(nextUInt32() >> 6)
         return (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
-    }
-
-    public mutating func nextNormal() -> Double {
-        if let kept = gauss {
-            gauss = nil
-            return kept
-        }
-        var x1: Double, x2: Double, r2: Double
-        repeat {
-            x1 = 2.0 * nextDouble() - 1.0
-            x2 = 2.0 * nextDouble() - 1.0
-            r2 = x1 * x1 + x2 * x2
-        } while r2 >= 1.0 || r2 == 0.0
-        let f = (-2.0 * Foundation.log(r2) / r2).squareRoot()
-        gauss = f * x1
-        return f * x2
     }
 
     /// numpy's masked rejection: the smallest all-ones mask covering bound−1, 32- or 64-bit draws.
@@ -166,7 +151,7 @@ public struct NumpyRandom: RandomSource, Equatable {
         let key = key.span
         for i in 0..<Self.n { words[i] = UInt64(key[i]) }
         words[Self.n] = UInt64(position)
-        return GeneratorState(kind: .numpy, words: words, cachedNormal: gauss)
+        return GeneratorState(kind: .numpy, words: words, cachedNormal: cachedNormal)
     }
 
     public init(state: GeneratorState) throws(GeneratorState.Invalid) {
@@ -179,7 +164,7 @@ public struct NumpyRandom: RandomSource, Equatable {
         for i in 0..<Self.n { key[i] = UInt32(state.words[i]) }
         tempered = InlineArray(repeating: 0)
         position = Int(state.words[Self.n])
-        gauss = state.cachedNormal
+        cachedNormal = state.cachedNormal
         temper()
     }
 }

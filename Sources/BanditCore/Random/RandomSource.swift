@@ -1,5 +1,7 @@
 // The protocol every random generator of the engine speaks, and the closed set of generators.
 
+import Foundation
+
 /// A source of the draws the simulation needs, with the semantics of one reference implementation.
 ///
 /// Hot loops are generic over this protocol so that each generator is specialised, never boxed.
@@ -12,8 +14,11 @@ public protocol RandomSource: Sendable {
     mutating func nextUInt32() -> UInt32
     /// A double uniform on [0, 1).
     mutating func nextDouble() -> Double
-    /// A standard normal deviate.
+    /// A standard normal deviate. Every generator uses the default below, numpy's legacy polar method.
     mutating func nextNormal() -> Double
+    /// The second deviate of the last polar pair, which the next `nextNormal` returns without drawing.
+    /// Part of the generator's state (`GeneratorState.cachedNormal`).
+    var cachedNormal: Double? { get set }
     /// An integer uniform on 0..<bound (`randint(0, bound)`); bound ≥ 1.
     mutating func nextInt(below bound: Int) -> Int
     /// True when `fillInts` is faster than as many `nextInt` calls.
@@ -23,6 +28,27 @@ public protocol RandomSource: Sendable {
     mutating func fillInts(below bound: Int, count: Int, into buffer: UnsafeMutablePointer<Int32>)
     /// A user's context as a bit mask: bit 0 (the constant feature) set, bits 1..<features uniform.
     mutating func nextContext(features: Int) -> UInt64
+}
+
+extension RandomSource {
+    /// numpy's `legacy_gauss`: a point uniform in the unit disc by rejection, turned into two normals;
+    /// one is returned and the other kept for the next call. The numpy generator must replay this
+    /// draw order and arithmetic to the bit.
+    public mutating func nextNormal() -> Double {
+        if let kept = cachedNormal {
+            cachedNormal = nil
+            return kept
+        }
+        var x1: Double, x2: Double, r2: Double
+        repeat {
+            x1 = 2.0 * nextDouble() - 1.0
+            x2 = 2.0 * nextDouble() - 1.0
+            r2 = x1 * x1 + x2 * x2
+        } while r2 >= 1.0 || r2 == 0.0
+        let f = (-2.0 * Foundation.log(r2) / r2).squareRoot()
+        cachedNormal = f * x1
+        return f * x2
+    }
 }
 
 /// Which generator an experiment uses.

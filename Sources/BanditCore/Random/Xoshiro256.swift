@@ -8,13 +8,14 @@ public struct Xoshiro256: RandomSource, Equatable {
     public static let reproducesNotebook = false
 
     private var s0, s1, s2, s3: UInt64
-    private var kept: Double?
+    /// The kept half of the last polar pair (`RandomSource.nextNormal`).
+    public var cachedNormal: Double?
 
     /// Seeds the four words from SplitMix64, as the generator's authors recommend.
     public init(seed: UInt64) {
         var mixer = SplitMix64(state: seed)
         s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
-        kept = nil
+        cachedNormal = nil
     }
 
     /// The stream numbered `index` under `key`: independent of every other index.
@@ -25,7 +26,7 @@ public struct Xoshiro256: RandomSource, Equatable {
     }
 
     public static func == (a: Xoshiro256, b: Xoshiro256) -> Bool {
-        a.s0 == b.s0 && a.s1 == b.s1 && a.s2 == b.s2 && a.s3 == b.s3 && a.kept?.bitPattern == b.kept?.bitPattern
+        a.s0 == b.s0 && a.s1 == b.s1 && a.s2 == b.s2 && a.s3 == b.s3 && a.cachedNormal?.bitPattern == b.cachedNormal?.bitPattern
     }
 
     @inline(__always)
@@ -46,23 +47,6 @@ public struct Xoshiro256: RandomSource, Equatable {
 
     @inline(__always)
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// The polar method, keeping the second deviate of each pair.
-    public mutating func nextNormal() -> Double {
-        if let value = kept {
-            kept = nil
-            return value
-        }
-        var x1: Double, x2: Double, r2: Double
-        repeat {
-            x1 = 2.0 * nextDouble() - 1.0
-            x2 = 2.0 * nextDouble() - 1.0
-            r2 = x1 * x1 + x2 * x2
-        } while r2 >= 1.0 || r2 == 0.0
-        let f = (-2.0 * Foundation.log(r2) / r2).squareRoot()
-        kept = f * x1
-        return f * x2
-    }
 
     /// Lemire's multiply-and-reject: unbiased, one draw almost always.
     @inline(__always)
@@ -94,7 +78,7 @@ public struct Xoshiro256: RandomSource, Equatable {
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
 
     public var state: GeneratorState {
-        GeneratorState(kind: .default, words: [s0, s1, s2, s3], cachedNormal: kept)
+        GeneratorState(kind: .default, words: [s0, s1, s2, s3], cachedNormal: cachedNormal)
     }
 
     public init(state: GeneratorState) throws(GeneratorState.Invalid) {
@@ -102,7 +86,7 @@ public struct Xoshiro256: RandomSource, Equatable {
         guard state.words.count == 4 else { throw .init(reason: "\(state.words.count) words, expected 4") }
         guard state.words.contains(where: { $0 != 0 }) else { throw .init(reason: "all-zero Xoshiro state") }
         (s0, s1, s2, s3) = (state.words[0], state.words[1], state.words[2], state.words[3])
-        kept = state.cachedNormal
+        cachedNormal = state.cachedNormal
     }
 }
 
