@@ -111,18 +111,12 @@ struct LinearAlgebraTests {
             var solver = PseudoInverseSolver(size: d)
             let expected = solver.solve(a, b)
             var beta = [Double](repeating: .nan, count: d)
-            let solved = rows.withUnsafeBufferPointer { r in
-                means.withUnsafeBufferPointer { y in
-                    beta.withUnsafeMutableBufferPointer { out in
-                        solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: m, into: out.baseAddress!)
-                    }
-                }
-            }
+            var out = beta.mutableSpan
+            let solved = solver.solveIndependentRows(rows.span, means: means.span, into: &out)
             // The same solution from the operator Pᵀ(PPᵀ)⁻¹ times the mean rewards.
             var op = [Double](repeating: .nan, count: d * m)
-            let formed = rows.withUnsafeBufferPointer { r in
-                op.withUnsafeMutableBufferPointer { solver.independentRowsOperator(r.baseAddress!, count: m, into: $0.baseAddress!) }
-            }
+            var opSpan = op.mutableSpan
+            let formed = solver.independentRowsOperator(rows.span, into: &opSpan)
             #expect(formed == solved, "trial \(trial)")
             if solved {
                 solvedCount += 1
@@ -138,12 +132,9 @@ struct LinearAlgebraTests {
         var solver = PseudoInverseSolver(size: 4)
         let dependent: [UInt64] = [0b0001, 0b0011, 0b0101, 0b0111]
         var out = [Double](repeating: 0, count: 4)
-        let refused = !dependent.withUnsafeBufferPointer { r in
-            [1.0, 2, 3, 4].withUnsafeBufferPointer { y in
-                out.withUnsafeMutableBufferPointer { solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: 4, into: $0.baseAddress!) }
-            }
-        }
-        #expect(refused)
+        var outSpan = out.mutableSpan
+        let means: [Double] = [1, 2, 3, 4]
+        #expect(!solver.solveIndependentRows(dependent.span, means: means.span, into: &outSpan))
     }
 
     @Test("numpy's pairwise summation order")
