@@ -1,26 +1,33 @@
 // Thompson sampling's refit: each member's bootstrap resample of each post, solved by least squares.
 
+/// One logged decision of a post, as a resample draws it.
+struct PostSample: Sendable {
+    var context: UInt64
+    var reward: Double
+}
+
 /// Thompson sampling's log grouped by post: post a's decisions, in logged order, are at
-/// `decisions(of: a)` (so bootstrap index i is the post's i-th decision).
+/// `decisions(of: a)` (so bootstrap index i is the post's i-th decision). Every context has only bits
+/// below `features` (checked as it is grouped), so its pattern indexes a table of 2^(features−1).
 struct PostLog: Sendable {
-    private(set) var contexts: [UInt64] = []
-    private(set) var rewards: [Double] = []
+    private(set) var features = 1
+    private(set) var samples: [PostSample] = []
     private var start: [Int] = [0]
 
     /// The log regrouped; `counts` are the decisions per post. Capacity is kept from fit to fit.
-    mutating func group(contexts log: [UInt64], actions: [Int32], rewards logged: [Double], counts: [Int]) {
+    mutating func group(contexts: [UInt64], actions: [Int32], rewards: [Double], counts: [Int], features d: Int) {
         let k = counts.count, total = actions.count
+        features = d
         start = [Int](repeating: 0, count: k + 1)
         for a in 0..<k { start[a + 1] = start[a] + counts[a] }
         var fill = start
-        if contexts.count < total {
-            contexts = [UInt64](repeating: 0, count: max(total, 2 * contexts.count))
-            rewards = [Double](repeating: 0, count: contexts.count)
+        if samples.count < total {
+            samples = [PostSample](repeating: PostSample(context: 0, reward: 0), count: max(total, 2 * samples.count))
         }
         for i in 0..<total {
             let a = Int(actions[i])
-            contexts[fill[a]] = log[i]
-            rewards[fill[a]] = logged[i]
+            precondition(contexts[i] >> UInt64(d) == 0, "a context has one bit per feature")
+            samples[fill[a]] = PostSample(context: contexts[i], reward: rewards[i])
             fill[a] += 1
         }
     }
@@ -115,6 +122,8 @@ struct EnsembleFit: Sendable {
         solver: inout PseudoInverseSolver, operators: inout PatternOperators?,
         into coefficients: inout [Double], using rng: inout R
     ) {
+        // Every logged context's pattern then indexes the tallies unchecked (see `add`).
+        precondition(log.features == d && tallies.count == patterns && (patterns == 0 || patterns == 1 << (d - 1)))
         var tally = tallies.mutableSpan, drawn = draws.mutableSpan, times = timesDrawn.mutableSpan
         var g = gram.mutableSpan, y = moment.mutableSpan, beta = solution.mutableSpan
         var coefficients = coefficients.mutableSpan
@@ -122,18 +131,20 @@ struct EnsembleFit: Sendable {
         for m in 0..<members {
             for a in 0..<k {
                 let post = log.decisions(of: a)
-                let contexts = log.contexts.span.extracting(post), rewards = log.rewards.span.extracting(post)
+                let samples = log.samples.span.extracting(post)
                 if post.isEmpty {
-                    beta.update(repeating: 0)
-                } else if patterns == 0 {
+                    for j in 0..<d { coefficients[(m * d + j) * k + a] = 0 }
+                    continue
+                }
+                if patterns == 0 {
                     // Many features: each drawn decision's row, weighted by the times it was drawn.
                     countTimesDrawn(post.count, draws: &drawn, into: &times, using: &rng)
-                    normalEquations(contexts, rewards, timesDrawn: times.span, features: d, gram: &g, moment: &y)
+                    normalEquations(samples, timesDrawn: times.span, features: d, gram: &g, moment: &y)
                     solver.solve(g.span, y.span, into: &beta)
                 } else {
                     // Few features: the draws tallied per pattern; from the patterns alone when they
                     // are at most d and independent, else from XᵀX and Xᵀy of the tallies.
-                    tallyByPattern(contexts, rewards, draws: &drawn, into: &tally, using: &rng)
+                    tallyByPattern(samples, draws: &drawn, into: &tally, using: &rng)
                     let distinct = distinctPatterns(tally.span, features: d, rows: &rows, means: &means)
                     let solved = distinct <= d && solveFromPatterns(
                         rows.span.extracting(0..<distinct), means.span.extracting(0..<distinct),
@@ -172,28 +183,35 @@ struct EnsembleFit: Sendable {
     /// generator makes them faster in bulk: the same values in the same order either way.
     @inline(__always)
     private static func tallyByPattern<R: RandomSource>(
-        _ contexts: Span<UInt64>, _ rewards: Span<Double>, draws: inout MutableSpan<Int32>,
-        into tally: inout MutableSpan<PatternTally>, using rng: inout R
+        _ samples: Span<PostSample>, draws: inout MutableSpan<Int32>, into tally: inout MutableSpan<PatternTally>,
+        using rng: inout R
     ) {
-        let n = contexts.count
+        let n = samples.count
         for p in tally.indices { tally[p] = PatternTally() }
         if R.drawsFasterInBulk {
             drawResample(n, into: &draws, using: &rng)
             for t in 0..<n {
-                let i = Int(draws[t]), p = Int(contexts[i] >> 1)
-                tally[p].draws += 1
-                tally[p].rewardSum += rewards[i]
+                let sample = samples[Int(draws[t])]
+                add(sample, to: &tally)
             }
         } else {
             // A local generator stays in registers: the tally's stores might alias an inout one.
             var generator = rng
             defer { rng = generator }
             for _ in 0..<n {
-                let i = generator.nextInt(below: n), p = Int(contexts[i] >> 1)
-                tally[p].draws += 1
-                tally[p].rewardSum += rewards[i]
+                let sample = samples[generator.nextInt(below: n)]
+                add(sample, to: &tally)
             }
         }
+    }
+
+    /// One draw into its pattern's tally. The pattern is below 2^(d−1), the tally's size: a PostLog's
+    /// contexts have d bits (checked once per fit, as the log is grouped, not at each of B·n draws).
+    @inline(__always)
+    private static func add(_ sample: PostSample, to tally: inout MutableSpan<PatternTally>) {
+        let p = Int(sample.context >> 1)
+        tally[unchecked: p].draws += 1
+        tally[unchecked: p].rewardSum += sample.reward
     }
 
     /// The patterns the resample drew, in increasing order: the first d as contexts, with their mean
@@ -241,14 +259,14 @@ struct EnsembleFit: Sendable {
     /// XᵀX and Xᵀy of the resample from the times each decision was drawn: its row weighted by them.
     @inline(__always)
     private static func normalEquations(
-        _ contexts: Span<UInt64>, _ rewards: Span<Double>, timesDrawn times: Span<Int32>, features d: Int,
+        _ samples: Span<PostSample>, timesDrawn times: Span<Int32>, features d: Int,
         gram: inout MutableSpan<Double>, moment: inout MutableSpan<Double>
     ) {
         gram.update(repeating: 0)
         moment.update(repeating: 0)
-        for i in 0..<contexts.count where times[i] != 0 {
+        for i in samples.indices where times[i] != 0 {
             let weight = Double(times[i])
-            NormalEquations.add(contexts[i], weight: weight, weightedReward: weight * rewards[i], features: d,
+            NormalEquations.add(samples[i].context, weight: weight, weightedReward: weight * samples[i].reward, features: d,
                                 gram: &gram, moment: &moment)
         }
     }

@@ -151,7 +151,7 @@ public struct Recommender: Sendable {
                 coefficients = [Double](repeating: 0, count: members * d * k)
                 choices.resize(members: members)
             }
-            postLog.group(contexts: logContexts, actions: logActions, rewards: logRewards, counts: counts)
+            postLog.group(contexts: logContexts, actions: logActions, rewards: logRewards, counts: counts, features: d)
             ensemble!.fit(postLog, members: members, actions: k, into: &coefficients, using: &rng)
         }
         fits += 1
@@ -166,12 +166,12 @@ public struct Recommender: Sendable {
         let k = counts.count, gram = gram.span, moment = moment.span
         var beta = solution.mutableSpan, coefficients = coefficients.mutableSpan
         for a in 0..<k {
-            if counts[a] == 0 {
-                beta.update(repeating: 0)
-            } else {
-                solver.solve(gram.extracting((a * d * d)..<((a + 1) * d * d)), moment.extracting((a * d)..<((a + 1) * d)),
-                             into: &beta)
+            guard counts[a] > 0 else {
+                for j in 0..<d { coefficients[j * k + a] = 0 }
+                continue
             }
+            solver.solve(gram.extracting((a * d * d)..<((a + 1) * d * d)), moment.extracting((a * d)..<((a + 1) * d)),
+                         into: &beta)
             for j in 0..<d { coefficients[j * k + a] = beta[j] }
         }
     }

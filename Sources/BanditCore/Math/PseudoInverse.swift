@@ -27,8 +27,8 @@ public struct PseudoInverseSolver: Sendable {
 
     /// The most unknowns: a world's features, bit positions of a context.
     public static let maximumSize = 64
-    /// A vector of up to `maximumSize` entries, kept on the stack.
-    typealias Vector<Element> = InlineArray<64, Element>
+    /// A permutation of up to `maximumSize` positions, on the stack.
+    typealias Permutation = InlineArray<64, UInt8>
 
     /// The Cholesky factor of A, P·Pᵀ or GᵀG, or Jacobi's working copy of A (size × size).
     private var factor: [Double]
@@ -38,14 +38,17 @@ public struct PseudoInverseSolver: Sendable {
     /// Pivoted Cholesky's factor G (size × rank, row stride `size`), or Jacobi's eigenvectors, one
     /// per column (size × size).
     private var vectors: [Double]
+    /// Gᵀb in pivoted Cholesky, or the right-hand side of P·Pᵀ·z = ȳ (size).
+    private var work: [Double]
 
     public init(size: Int) {
-        precondition(size >= 1 && size <= Self.maximumSize && Self.maximumSize <= Vector<Double>.count)
+        precondition(size >= 1 && size <= Self.maximumSize && Self.maximumSize <= Permutation.count)
         self.size = size
         let square = [Double](repeating: 0, count: size * size)
         factor = square
         matrix = square
         vectors = square
+        work = [Double](repeating: 0, count: size)
     }
 
     /// Writes pinv(A)·b into `solution` (A is `size` × `size`, row-major; b and the solution have `size` entries).
@@ -61,7 +64,7 @@ public struct PseudoInverseSolver: Sendable {
                 return
             }
             if Self.solveByPivotedCholesky(a, b, n, largest: largest, schur: &matrix, g: &vectors, factor: &factor,
-                                           into: &solution) {
+                                           projected: &work, into: &solution) {
                 return
             }
         }
@@ -152,27 +155,29 @@ public struct PseudoInverseSolver: Sendable {
 
     private static func solveByPivotedCholesky(
         _ a: Span<Double>, _ b: Span<Double>, _ n: Int, largest: Double,
-        schur: inout [Double], g: inout [Double], factor: inout [Double], into solution: inout MutableSpan<Double>
+        schur: inout [Double], g: inout [Double], factor: inout [Double], projected: inout [Double],
+        into solution: inout MutableSpan<Double>
     ) -> Bool {
-        var order = Vector<Int>(repeating: 0)
+        var order = Permutation(repeating: 0)
         var orderSpan = order.mutableSpan
         guard let rank = pivotedFactor(a, n, largest: largest, schur: &schur, g: &g, order: &orderSpan) else { return false }
         // The Schur complement's room is free again: GᵀG goes there.
-        return minimumNormSolution(g.span, rank: rank, n, order: order.span, b, gtg: &schur, factor: &factor, into: &solution)
+        return minimumNormSolution(g.span, rank: rank, n, order: order.span, b, gtg: &schur, factor: &factor,
+                                   projected: &projected, into: &solution)
     }
 
     /// Pᵀ·A·P = G·Gᵀ with G (n × rank, row stride n) of full column rank and P the pivot order:
     /// Cholesky choosing the largest remaining pivot each step, until what remains is rounding noise.
     /// Nil when a pivot is too small to trust and too large to discard.
     private static func pivotedFactor(
-        _ a: Span<Double>, _ n: Int, largest: Double, schur: inout [Double], g: inout [Double], order: inout MutableSpan<Int>
+        _ a: Span<Double>, _ n: Int, largest: Double, schur: inout [Double], g: inout [Double], order: inout MutableSpan<UInt8>
     ) -> Int? {
         let zero = largest * rankDeficiencyCeiling, real = largest * choleskyPivotFloor
         var m = schur.mutableSpan, g = g.mutableSpan
         // Every index below is i·n + j with i, j < n: within the n × n and n checked here.
         precondition(n * n <= a.count && n * n <= m.count && n * n <= g.count && n <= order.count)
         for i in 0..<(n * n) { m[unchecked: i] = a[unchecked: i]; g[unchecked: i] = 0 }
-        for i in 0..<n { order[unchecked: i] = i }
+        for i in 0..<n { order[unchecked: i] = UInt8(i) }
         var rank = 0
         while rank < n {
             var p = rank
@@ -205,17 +210,17 @@ public struct PseudoInverseSolver: Sendable {
 
     /// pinv(A)·b = P·G·(GᵀG)⁻²·Gᵀ·Pᵀb for A = P·G·Gᵀ·Pᵀ; false (nothing written) if GᵀG will not factor.
     private static func minimumNormSolution(
-        _ g: Span<Double>, rank: Int, _ n: Int, order: Span<Int>, _ b: Span<Double>,
-        gtg: inout [Double], factor: inout [Double], into solution: inout MutableSpan<Double>
+        _ g: Span<Double>, rank: Int, _ n: Int, order: Span<UInt8>, _ b: Span<Double>,
+        gtg: inout [Double], factor: inout [Double], projected: inout [Double], into solution: inout MutableSpan<Double>
     ) -> Bool {
-        var projected = Vector<Double>(repeating: 0)
         var c = projected.mutableSpan, gram = gtg.mutableSpan, l = factor.mutableSpan
         // Indices below are within G (n × rank ≤ n × n), GᵀG (rank × rank), b and the order (n): checked here;
         // the order is a permutation of 0..<n.
-        precondition(rank <= n && n * n <= g.count && n * n <= gram.count && n <= b.count && n <= order.count && n <= solution.count)
+        precondition(rank <= n && n * n <= g.count && n * n <= gram.count && n <= b.count && n <= order.count
+                     && n <= solution.count && rank <= c.count)
         for k in 0..<rank {
             var sum = 0.0
-            for i in 0..<n { sum += g[unchecked: i * n + k] * b[unchecked: order[unchecked: i]] }
+            for i in 0..<n { sum += g[unchecked: i * n + k] * b[unchecked: Int(order[unchecked: i])] }
             c[unchecked: k] = sum
         }
         for r in 0..<rank {
@@ -232,7 +237,7 @@ public struct PseudoInverseSolver: Sendable {
         for i in 0..<n {
             var sum = 0.0
             for k in 0..<rank { sum += g[unchecked: i * n + k] * c[unchecked: k] }
-            solution[order[unchecked: i]] = sum
+            solution[Int(order[unchecked: i])] = sum
         }
         return true
     }
@@ -249,16 +254,15 @@ public struct PseudoInverseSolver: Sendable {
         _ rows: Span<UInt64>, means: Span<Double>, into solution: inout MutableSpan<Double>
     ) -> Bool {
         precondition(means.count == rows.count && solution.count == size)
-        return Self.solveIndependentRows(rows, means, rowGram: &matrix, factor: &factor, into: &solution)
+        return Self.solveIndependentRows(rows, means, rowGram: &matrix, factor: &factor, z: &work, into: &solution)
     }
 
     private static func solveIndependentRows(
-        _ rows: Span<UInt64>, _ means: Span<Double>, rowGram: inout [Double], factor: inout [Double],
+        _ rows: Span<UInt64>, _ means: Span<Double>, rowGram: inout [Double], factor: inout [Double], z: inout [Double],
         into solution: inout MutableSpan<Double>
     ) -> Bool {
         let m = rows.count
-        var l = factor.mutableSpan, work = Vector<Double>(repeating: 0)
-        var z = work.mutableSpan
+        var l = factor.mutableSpan, z = z.mutableSpan
         guard factorRowGram(rows, scratch: &rowGram, into: &l) else { return false }
         for i in 0..<m { z[i] = means[i] }
         substitute(l.span, m, &z)
@@ -278,15 +282,15 @@ public struct PseudoInverseSolver: Sendable {
     /// alone, so a caller meeting the same rows again can keep it. False when the rows may be dependent.
     public mutating func independentRowsOperator(_ rows: Span<UInt64>, into op: inout MutableSpan<Double>) -> Bool {
         precondition(op.count >= size * rows.count)
-        return Self.independentRowsOperator(rows, size, rowGram: &matrix, factor: &factor, into: &op)
+        return Self.independentRowsOperator(rows, size, rowGram: &matrix, factor: &factor, z: &work, into: &op)
     }
 
     private static func independentRowsOperator(
-        _ rows: Span<UInt64>, _ n: Int, rowGram: inout [Double], factor: inout [Double], into op: inout MutableSpan<Double>
+        _ rows: Span<UInt64>, _ n: Int, rowGram: inout [Double], factor: inout [Double], z: inout [Double],
+        into op: inout MutableSpan<Double>
     ) -> Bool {
         let m = rows.count
-        var l = factor.mutableSpan, work = Vector<Double>(repeating: 0)
-        var z = work.mutableSpan
+        var l = factor.mutableSpan, z = z.mutableSpan
         guard factorRowGram(rows, scratch: &rowGram, into: &l) else { return false }
         for i in 0..<(n * m) { op[i] = 0 }
         for column in 0..<m {
