@@ -111,18 +111,12 @@ struct LinearAlgebraTests {
             var solver = PseudoInverseSolver(size: d)
             let expected = solver.solve(a, b)
             var beta = [Double](repeating: .nan, count: d)
-            let solved = rows.withUnsafeBufferPointer { r in
-                means.withUnsafeBufferPointer { y in
-                    beta.withUnsafeMutableBufferPointer { out in
-                        solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: m, into: out.baseAddress!)
-                    }
-                }
-            }
+            var out = beta.mutableSpan
+            let solved = solver.solveIndependentRows(rows.span, means: means.span, into: &out)
             // The same solution from the operator Pᵀ(PPᵀ)⁻¹ times the mean rewards.
             var op = [Double](repeating: .nan, count: d * m)
-            let formed = rows.withUnsafeBufferPointer { r in
-                op.withUnsafeMutableBufferPointer { solver.independentRowsOperator(r.baseAddress!, count: m, into: $0.baseAddress!) }
-            }
+            var opSpan = op.mutableSpan
+            let formed = solver.independentRowsOperator(rows.span, into: &opSpan)
             #expect(formed == solved, "trial \(trial)")
             if solved {
                 solvedCount += 1
@@ -138,12 +132,61 @@ struct LinearAlgebraTests {
         var solver = PseudoInverseSolver(size: 4)
         let dependent: [UInt64] = [0b0001, 0b0011, 0b0101, 0b0111]
         var out = [Double](repeating: 0, count: 4)
-        let refused = !dependent.withUnsafeBufferPointer { r in
-            [1.0, 2, 3, 4].withUnsafeBufferPointer { y in
-                out.withUnsafeMutableBufferPointer { solver.solveIndependentRows(r.baseAddress!, means: y.baseAddress!, count: 4, into: $0.baseAddress!) }
+        var outSpan = out.mutableSpan
+        let means: [Double] = [1, 2, 3, 4]
+        #expect(!solver.solveIndependentRows(dependent.span, means: means.span, into: &outSpan))
+    }
+
+    @Test("every solver path agrees with numpy's pinv computed the obvious way")
+    func againstReference() {
+        // Weighted binary designs as bootstrap resamples make them: full rank (Cholesky), exactly rank
+        // deficient (pivoted Cholesky), or rows few and independent (P·Pᵀ).
+        var rng = Xoshiro256(seed: 21)
+        var paths = (cholesky: 0, deficient: 0)
+        for trial in 0..<400 {
+            let d = 1 + trial % 12
+            let distinct = 1 + rng.nextInt(below: 2 * d)
+            var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
+            var rows: [UInt64] = [], means: [Double] = []
+            for _ in 0..<distinct {
+                let x = rng.nextContext(features: d), times = Double(1 + rng.nextInt(below: 3)), y = 0.5 + rng.nextDouble()
+                if !rows.contains(x) { rows.append(x); means.append(y) } else { continue }
+                for i in 0..<d where x >> UInt64(i) & 1 == 1 {
+                    b[i] += times * y
+                    for j in 0..<d where x >> UInt64(j) & 1 == 1 { a[i * d + j] += times }
+                }
             }
+            let matrix = (0..<d).map { Array(a[($0 * d)..<($0 * d + d)]) }
+            let expected = ReferenceFit.multiply(ReferenceFit.pinv(matrix), b)
+            let scale = max(1, expected.map(\.magnitude).max()!)
+            var solver = PseudoInverseSolver(size: d)
+            #expect(Self.close(solver.solve(a, b), expected, 1e-9 * scale), "trial \(trial)")
+            if rows.count <= d {
+                var beta = [Double](repeating: .nan, count: d)
+                var out = beta.mutableSpan
+                if solver.solveIndependentRows(rows.span, means: means.span, into: &out) {
+                    #expect(Self.close(beta, expected, 1e-9 * scale), "trial \(trial): independent rows")
+                }
+            }
+            let rank = ReferenceFit.symmetricEigen(matrix).values.filter { $0 > 1e-9 * Double(d) }.count
+            if rank == d { paths.cholesky += 1 } else { paths.deficient += 1 }
         }
-        #expect(refused)
+        #expect(paths.cholesky > 50 && paths.deficient > 50, "\(paths)")
+    }
+
+    @Test("pivots too small to trust and too large to discard go to the eigendecomposition")
+    func doubtfulPivot() {
+        // The second pivot of [[1, 1], [1, 1 + δ]] is δ/(1 + δ): between the ceiling and the floor.
+        let delta = 3e-10
+        #expect(delta > PseudoInverseSolver.rankDeficiencyCeiling && delta < PseudoInverseSolver.choleskyPivotFloor)
+        let a = [1, 1, 1, 1 + delta], b = [1.0, 0]
+        var solver = PseudoInverseSolver(size: 2)
+        let x = solver.solve(a, b)
+        // Both eigenvalues (about 2 and δ/2) are above numpy's cut-off, so β = A⁻¹b = ((1 + δ)/δ, −1/δ),
+        // up to rounding amplified by κ(A) ≈ 1.3e10; dropping the small eigenvalue would give (¼, ¼).
+        let inverse = [(1 + delta) / delta, -1 / delta]
+        let expected = ReferenceFit.multiply(ReferenceFit.pinv([[1, 1], [1, 1 + delta]]), b)
+        #expect(Self.close(x, inverse, 1e-4) && Self.close(x, expected, 1e-4), "\(x) vs \(expected)")
     }
 
     @Test("numpy's pairwise summation order")
