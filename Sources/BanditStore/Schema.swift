@@ -5,6 +5,25 @@
 enum Schema {
     static let version = 2
 
+    /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
+    /// table is read. Files made before it was set have 0 and are recognised by their tables.
+    static let applicationID: Int64 = 0x424E_4454
+
+    /// The tables (and a column of each) every bandit store has had since version 1.
+    static let signature: [String: String] = [
+        "experiments": "generator_state", "jobs": "start_generator", "runs": "days_played", "days": "mean_viewing_time",
+        "decisions": "propensity", "checkpoints": "coefficients", "results": "decisions_per_day", "result_days": "se",
+    ]
+
+    /// Whether a file with `user_version` 1 or more but no application id has bandit's tables.
+    static func hasSignature(_ connection: Connection) throws -> Bool {
+        for (table, column) in signature {
+            let columns = try connection.prepare("SELECT name FROM pragma_table_info(?)").bind(1, table).rows { $0.string(0) }
+            guard columns.contains(column) else { return false }
+        }
+        return true
+    }
+
     static let migrations: [String] = [
         // 0 → 1
         """

@@ -138,12 +138,15 @@ public final class Store: @unchecked Sendable {
         }
         self.connection = connection
         do {
-            // Read before writing anything: a file that is not ours must stay untouched.
+            // Read before writing anything: a file that is not ours must stay untouched (not even
+            // switched to WAL), whatever its user_version says.
             let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
+            let application = try connection.integer("PRAGMA application_id") ?? 0
+            let empty = (try connection.integer("SELECT count(*) FROM sqlite_master") ?? 0) == 0
+            guard application == Schema.applicationID || application == 0, version >= 0 else { throw StoreError.notBandit(path: path) }
             if version > Schema.version { throw StoreError.newerSchema(path: path, found: version, supported: Schema.version) }
-            if version == 0, (try connection.integer("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
-                throw StoreError.notBandit(path: path)
-            }
+            if version == 0 && !empty { throw StoreError.notBandit(path: path) }
+            if version > 0, application == 0, try !Schema.hasSignature(connection) { throw StoreError.notBandit(path: path) }
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
             // secure_delete=FAST: Debian builds SQLite with secure deletion on, which zeroes every page a
@@ -158,6 +161,7 @@ public final class Store: @unchecked Sendable {
                     try connection.execute("PRAGMA user_version=\(next + 1)")
                 }
             }
+            if application == 0 { try connection.execute("PRAGMA application_id=\(Schema.applicationID)") }
             // Jobs still marked running lost their process: they are interrupted, to be resumed.
             try connection.execute("UPDATE jobs SET state = 'interrupted', updated_at = \(Self.now) WHERE state = 'running'")
         } catch let error as StoreError {

@@ -47,6 +47,45 @@ struct FaultTests {
         #expect(contents(path) == before)
     }
 
+    @Test("a foreign database that looks versioned is refused untouched: not switched to WAL, its rows as they were",
+          arguments: [
+              "PRAGMA user_version = 1; CREATE TABLE jobs (id INTEGER, state TEXT); INSERT INTO jobs VALUES (1, 'running')",
+              "PRAGMA user_version = 2; CREATE TABLE notes (body TEXT)",
+              "PRAGMA user_version = -1; CREATE TABLE notes (body TEXT)",
+              "PRAGMA user_version = -1",
+              "PRAGMA application_id = 7; PRAGMA user_version = 1",
+          ])
+    func foreignVersioned(setup: String) throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        let other = try Connection(path: path)
+        try other.execute(setup)
+        other.close()
+        let before = contents(path)
+        #expect(throws: StoreError.notBandit(path: path)) { try Store(directory: directory) }
+        #expect(contents(path) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-shm"))
+    }
+
+    @Test("a store made before the application id opens, is recognised by its tables, and gets the id")
+    func storeWithoutApplicationID() throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/bandit.db"
+        var store = try Store(directory: directory)
+        _ = try store.createExperiment(name: "kept", seed: 3, generator: Generator(kind: .numpy, seed: 3))
+        store.close()
+        let raw = try Connection(path: path)
+        #expect(try raw.integer("PRAGMA application_id") == 0x424E_4454)
+        try raw.execute("PRAGMA application_id = 0")
+        raw.close()
+        store = try Store(directory: directory)
+        #expect(try store.experiment(named: "kept") != nil)
+        store.close()
+        let again = try Connection(path: path)
+        defer { again.close() }
+        #expect(try again.integer("PRAGMA application_id") == 0x424E_4454)
+    }
+
     @Test("a schema newer than this program is refused and left untouched")
     func newerSchema() throws {
         let directory = temporaryDirectory()
