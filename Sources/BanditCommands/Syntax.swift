@@ -83,6 +83,7 @@ func bind(_ words: ArraySlice<String>, to command: Command) throws(CommandError)
         guard slot < positional.count else { throw .usage("unexpected '\(echo(word))'; \(usage())") }
         var spec = positional[slot]
         // An optional file argument that is not given: the word belongs to the next argument, if it suits it.
+        // Only a probe: when the word suits neither, parsing it as the file below says why.
         if case .file(let fileExtension) = spec.kind, spec.optional, !word.lowercased().hasSuffix(".\(fileExtension)"),
            slot + 1 < positional.count, (try? parseArgument(positional[slot + 1], words[index...])) != nil {
             slot += 1

@@ -16,7 +16,6 @@ enum ResumeCommand {
         let experiment = try call.session.currentExperiment()
         let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
         let registry = call.workspace.registry
-        if let playing = registry.playing(experimentID: experiment.id) { throw playing.conflict }
         // A job stored as running that no thread plays lost its process (or its state could not be stored).
         func resumable(_ job: JobRecord) -> Bool { job.state.isResumable || (job.state == .running && !registry.isRunning(job.id)) }
         let job: JobRecord
