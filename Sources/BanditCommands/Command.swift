@@ -59,11 +59,14 @@ public struct JobProgress: Sendable, Equatable, Codable {
     public var label: String
     public var done: Int
     public var total: Int
+    /// A sentence to show once, as the work starts (what a large job is estimated to take).
+    public var note: String?
 
-    public init(label: String, done: Int, total: Int) {
+    public init(label: String, done: Int, total: Int, note: String? = nil) {
         self.label = label
         self.done = done
         self.total = total
+        self.note = note
     }
 }
 

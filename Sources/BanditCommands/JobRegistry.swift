@@ -1,5 +1,6 @@
 // The jobs executing now in this process: to list them, wait for them, cancel them, stop them all.
 
+import BanditCore
 import BanditJobs
 import Foundation
 
@@ -16,6 +17,8 @@ public final class JobRegistry: @unchecked Sendable {
         public var done: Int
         public var total: Int
         public var background: Bool
+        /// What it was estimated to take when it started: the budget of the next job counts it.
+        public var footprint: Footprint
 
         /// The refusal of a write to the experiment this job plays.
         var conflict: CommandError {
@@ -33,13 +36,14 @@ public final class JobRegistry: @unchecked Sendable {
     public init() {}
 
     /// Registers a job about to play; refused when it, or another job of its experiment, runs.
-    func begin(jobID: Int64, experimentID: Int64, experiment: String, command: String, background: Bool) throws {
+    func begin(jobID: Int64, experimentID: Int64, experiment: String, command: String, background: Bool,
+               footprint: Footprint) throws {
         try condition.withLock {
             if let other = entries.values.first(where: { $0.jobID == jobID || $0.experimentID == experimentID }) {
                 throw other.conflict
             }
             entries[jobID] = Running(jobID: jobID, experimentID: experimentID, experiment: experiment, command: command,
-                                     done: 0, total: 0, background: background)
+                                     done: 0, total: 0, background: background, footprint: footprint)
         }
     }
 

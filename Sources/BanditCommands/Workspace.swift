@@ -59,6 +59,8 @@ enum JobRequest: Sendable {
 public final class Workspace: @unchecked Sendable {
     public let store: Store
     let executor: JobExecutor
+    /// What work may take (bandit.conf's memory_limit and disk_limit); checked before work starts.
+    public let limits: ResourceLimits
     /// The jobs executing now, in the foreground or the background (thread-safe on its own).
     public let registry = JobRegistry()
     /// Set by a daemon before it serves: what `shutdown` does. Nil in a one-shot process.
@@ -70,9 +72,10 @@ public final class Workspace: @unchecked Sendable {
     /// or `step` job takes its experiment's entry while it plays and gives it back when it ends.
     private var live: [Int64: LiveRun] = [:]
 
-    public init(store: Store, threads: Int = Experiment.availableThreads) {
+    public init(store: Store, threads: Int = Experiment.availableThreads, limits: ResourceLimits = .unlimited) {
         self.store = store
         self.executor = JobExecutor(store: store, threads: threads)
+        self.limits = limits
     }
 
     func experiment(named name: String) throws -> ExperimentRecord {
@@ -109,9 +112,11 @@ public final class Workspace: @unchecked Sendable {
             case .createExperiment(let name, let kind, let seed):
                 _ = try store.createExperiment(name: name, seed: seed, generator: Generator(kind: kind, seed: seed))
             case .save(let experiment, let retiring):
+                try checkLiveDay(experiment, fresh: retiring)
                 try store.save(experiment, retiringLiveRun: retiring)
                 if retiring { live[experiment.id] = nil }
             case .replaceWorld(let experiment):
+                try checkLiveDay(experiment, fresh: true)
                 try store.replaceWorld(experiment)
                 live[experiment.id] = nil
             case .drop(let experiment):
@@ -161,10 +166,61 @@ public final class Workspace: @unchecked Sendable {
         return .text("fitted \(run.policy.label) on \(decisions) decisions of \(run.days.count) day\(run.days.count == 1 ? "" : "s") (fit \(run.recommender.fits))")
     }
 
+    // MARK: The budget (callers hold `writer`, so that jobs start and end one at a time)
+
+    private func budget() throws -> Budget {
+        Budget(limits: limits, freeSpace: try store.freeSpace(), largestValue: try store.largestValue(),
+               running: registry.running.map(\.footprint))
+    }
+
+    /// Decisions the experiment's live run has logged so far (0 when it has none).
+    private func loggedDecisions(_ experiment: ExperimentRecord) throws -> Int {
+        if let cached = live[experiment.id] { return cached.run.recommender.counts.reduce(0, +) }
+        guard let record = try store.liveRun(experimentID: experiment.id) else { return 0 }
+        return record.daysPlayed * experiment.schedule.decisionsPerDay
+    }
+
+    /// Refuses a change after which the live run's next day would not fit the budget (a policy of
+    /// 10,000 replicates on a world of 63 features and 1,000 posts), before anything is saved.
+    private func checkLiveDay(_ experiment: ExperimentRecord, fresh: Bool) throws {
+        guard let world = experiment.world else { return }
+        let logged = fresh ? 0 : try loggedDecisions(experiment)
+        let day = Footprint.live(world: world, policy: experiment.policy, decisionsPerDay: experiment.schedule.decisionsPerDay,
+                                 days: 1, logged: logged, kind: experiment.kind)
+        try budget().check(day, work: "a day of the live run (\(experiment.policy.label), \(world.features) features, \(world.actions) posts)",
+                           path: store.path)
+    }
+
+    /// What a requested job will take, from its start (or from where it stopped) to its end.
+    private func footprint(of request: JobRequest, world: World) throws -> Footprint {
+        let experiment = request.experiment
+        switch request {
+        case .runs(_, let policies, let schedule):
+            return Footprint.job(world: world, policies: policies, schedule: schedule, kind: experiment.kind,
+                                 threads: executor.threads)
+        case .live(_, let days, _):
+            return Footprint.live(world: world, policy: experiment.policy, decisionsPerDay: experiment.schedule.decisionsPerDay,
+                                  days: days, logged: try loggedDecisions(experiment), kind: experiment.kind)
+        case .resume(_, let job):
+            let left = max(0, job.daysTotal - job.daysDone)
+            if job.kind != .runs {
+                return Footprint.live(world: world, policy: job.policies[0], decisionsPerDay: job.schedule.decisionsPerDay,
+                                      days: left, logged: try loggedDecisions(experiment), kind: experiment.kind)
+            }
+            var whole = Footprint.job(world: world, policies: job.policies, schedule: job.schedule, kind: experiment.kind,
+                                      threads: executor.threads)
+            whole.disk = Int(Double(whole.disk) * Double(left) / Double(max(1, job.daysTotal)))
+            return whole
+        }
+    }
+
     /// A job recorded (or found, to resume) and registered as running, with the live run it plays.
     private func prepare(_ request: JobRequest, command: String, background: Bool) throws -> PreparedJob {
         let experiment = request.experiment
         guard let world = experiment.world else { throw CommandError.failed("no world yet: draw one with 'world'") }
+        let estimate = try footprint(of: request, world: world)
+        let budget = try budget()
+        try budget.check(estimate, work: "the job", path: store.path)
         let job: JobRecord
         var run: LiveRun?
         switch request {
@@ -187,10 +243,10 @@ public final class Workspace: @unchecked Sendable {
             }
         }
         try registry.begin(jobID: job.id, experimentID: experiment.id, experiment: experiment.name, command: job.command,
-                           background: background)
+                           background: background, footprint: estimate)
         // The job plays the live run now: nobody else may use this copy meanwhile.
         live[experiment.id] = nil
-        return PreparedJob(job: job, experimentID: experiment.id, live: run)
+        return PreparedJob(job: job, experimentID: experiment.id, live: run, notice: budget.notice(estimate, work: "job \(job.id)"))
     }
 
     // MARK: Playing jobs
@@ -201,7 +257,8 @@ public final class Workspace: @unchecked Sendable {
                          interrupted: @escaping @Sendable () -> Bool,
                          ended: (Result<JobOutcome, any Error>) -> Void = { _ in }) -> Result<JobOutcome, any Error> {
         let id = prepared.job.id, label = prepared.job.command, registry = registry
-        var run = prepared.live
+        var run = prepared.takeLive()
+        if let notice = prepared.notice { progress?(JobProgress(label: label, done: 0, total: 0, note: notice)) }
         let result = Result {
             try executor.execute(jobID: id, live: &run, shouldStop: {
                 registry.stopReason(jobID: id) ?? (interrupted() ? .cancelled : nil)
@@ -236,7 +293,8 @@ public final class Workspace: @unchecked Sendable {
                 jobEnded?(notice)
             }
         }
-        return .text("job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)")
+        let started = "job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)"
+        return .text(prepared.notice.map { started + "\n" + $0 } ?? started)
     }
 
     /// The line a background job's end is announced with, as a shell's `[1]+ Done`.
@@ -272,11 +330,27 @@ public final class Workspace: @unchecked Sendable {
     static let daysShown = 100
 }
 
-/// A job ready to play: its record, and the live run it plays (for `day` and `step`).
-struct PreparedJob: Sendable {
+/// A job ready to play: its record, and the live run it plays (for `day` and `step`), handed over
+/// once: the thread that executes the job takes it, so that no other reference to the run's
+/// buffers is left and the job's days change them in place (a second reference would make the
+/// first day copy them, twice the memory of a large run).
+final class PreparedJob: @unchecked Sendable {
     let job: JobRecord
     let experimentID: Int64
-    let live: LiveRun?
+    /// What a large job is estimated to take, said as it starts.
+    let notice: String?
+    /// Owned by whoever holds the job until `takeLive`, then by the thread that executes it.
+    private var live: LiveRun?
+
+    init(job: JobRecord, experimentID: Int64, live: LiveRun?, notice: String?) {
+        self.job = job
+        self.experimentID = experimentID
+        self.live = live
+        self.notice = notice
+    }
+
+    /// The live run, leaving none here.
+    func takeLive() -> LiveRun? { live.take() }
 }
 
 extension Session {

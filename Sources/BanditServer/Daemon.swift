@@ -15,13 +15,17 @@ public final class Daemon: @unchecked Sendable {
         /// Continue interrupted jobs when starting.
         public var autoResume: Bool
         public var synchronous: StoreOptions.Synchronous
+        /// What jobs may take; checked before each starts.
+        public var limits: ResourceLimits
 
         public init(stateDirectory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    autoResume: Bool = true, synchronous: StoreOptions.Synchronous = .normal) {
+                    autoResume: Bool = true, synchronous: StoreOptions.Synchronous = .normal,
+                    limits: ResourceLimits = Settings().resourceLimits()) {
             self.stateDirectory = stateDirectory
             self.threads = threads
             self.autoResume = autoResume
             self.synchronous = synchronous
+            self.limits = limits
         }
     }
 
@@ -50,7 +54,7 @@ public final class Daemon: @unchecked Sendable {
         socketPath = (directory as NSString).appendingPathComponent(Self.socketName)
         pidPath = (directory as NSString).appendingPathComponent(Self.pidName)
         let store = try Store(directory: directory, options: StoreOptions(synchronous: configuration.synchronous))
-        workspace = Workspace(store: store, threads: configuration.threads)
+        workspace = Workspace(store: store, threads: configuration.threads, limits: configuration.limits)
         var fds: [Int32] = [-1, -1]
         _ = pipe(&fds)
         wake = (fds[0], fds[1])
@@ -322,7 +326,7 @@ final class Client: @unchecked Sendable {
     }
 }
 
-/// Lets progress through at most every 50 ms, and always the last of a job: a job may commit
+/// Lets progress through at most every 50 ms, and always the last of a job and any with a note: a job may commit
 /// thousands of days a second, more frames than a terminal can show or the job should pay for.
 final class ProgressThrottle: @unchecked Sendable {
     private let lock = NSLock()
@@ -334,7 +338,7 @@ final class ProgressThrottle: @unchecked Sendable {
     func admit(_ progress: JobProgress) -> Bool {
         lock.withLock {
             let now = ContinuousClock.now
-            if progress.done < progress.total, let last, now - last < interval { return false }
+            if progress.note == nil, progress.done < progress.total, let last, now - last < interval { return false }
             last = now
             return true
         }

@@ -18,6 +18,10 @@ public struct Settings: Sendable {
     public var autoResume = true
     public var logLevel = Logger.Level.info
     public var synchronous = StoreOptions.Synchronous.normal
+    /// The memory that jobs may take together; nil: half the machine's (or the cgroup's) memory.
+    public var memoryLimit: Int?
+    /// The bytes one job may write; nil: half the free space when it starts.
+    public var diskLimit: Int?
 
     public init() {}
 
@@ -63,7 +67,7 @@ public struct Settings: Sendable {
     }
 
     /// Every key, as bandit.conf spells it.
-    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous"]
+    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous", "memory_limit", "disk_limit"]
 
     mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
         func refuse(_ sentence: String) -> SettingsError { SettingsError(description: "\(source): \(sentence)") }
@@ -85,8 +89,47 @@ public struct Settings: Sendable {
                 throw refuse("synchronous must be normal or full")
             }
             synchronous = mode
+        case "memory_limit", "disk_limit":
+            let bytes: Int?
+            if value == "auto" {
+                bytes = nil
+            } else {
+                guard let parsed = Self.bytes(value), parsed > 0 else {
+                    throw refuse("\(key) must be auto or a size such as 8GB or 512MB, not '\(echo(value))'")
+                }
+                bytes = parsed
+            }
+            if key == "memory_limit" { memoryLimit = bytes } else { diskLimit = bytes }
         default: throw refuse("unknown setting '\(echo(key))'")
         }
+    }
+
+    /// The limits work is checked against: the settings, else what the machine has.
+    public func resourceLimits() -> ResourceLimits {
+        ResourceLimits(memory: memoryLimit ?? Self.machineMemory() / 2, disk: diskLimit)
+    }
+
+    /// The memory this process may use: the machine's, or its cgroup's limit when lower.
+    static func machineMemory() -> Int {
+        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        // cgroup v2 says "max" when unlimited; an unreadable file means no cgroup limit.
+        guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+              let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return physical }
+        return min(physical, limit)
+    }
+
+    /// "8GB", "512M", "1.5 GiB", "1000000": bytes (K, M, G, T are powers of 1000; KiB, MiB, … of 1024).
+    static func bytes(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+        guard let number = Double(digits), number.isFinite else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let powers: [String: Double] = [
+            "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+            "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776,
+        ]
+        guard let scale = powers[unit], number * scale < Double(Int.max) else { return nil }
+        return Int(number * scale)
     }
 
     private static func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }

@@ -79,9 +79,18 @@ struct Output: Sendable {
     }
 
     /// A progress bar on standard error when it is a terminal; nothing otherwise.
+    /// Notes (what a large job will take) go to standard error whatever it is.
     func progressSink() -> (@Sendable (JobProgress) -> Void)? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        guard isatty(STDERR_FILENO) == 1 else {
+            return { progress in
+                if let note = progress.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+            }
+        }
         return { progress in
+            if let note = progress.note {
+                FileHandle.standardError.write(Data(("\r\u{1b}[2K" + note + "\n").utf8))
+                return
+            }
             let width = 30
             let filled = progress.total > 0 ? width * progress.done / progress.total : 0
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)

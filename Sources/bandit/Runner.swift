@@ -22,8 +22,9 @@ protocol Runner: AnyObject {
 final class LocalRunner: Runner {
     let interpreter: Interpreter
 
-    init(stateDirectory: String) throws {
-        interpreter = Interpreter(session: Session(workspace: Workspace(store: try Store(directory: stateDirectory))))
+    init(stateDirectory: String, threads: Int, limits: ResourceLimits) throws {
+        let workspace = Workspace(store: try Store(directory: stateDirectory), threads: threads, limits: limits)
+        interpreter = Interpreter(session: Session(workspace: workspace))
     }
 
     var prompt: String { interpreter.prompt }

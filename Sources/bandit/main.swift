@@ -62,14 +62,12 @@ func parseOptions(_ arguments: [String]) -> Options {
     return options
 }
 
-/// The state directory as banditd finds it: --state-dir, else bandit.conf's state_dir, else
-/// $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit.
-func stateDirectory(_ options: Options) -> String {
-    let environment = ProcessInfo.processInfo.environment
+/// The settings as banditd resolves them: the state directory from --state-dir, else bandit.conf's
+/// state_dir, else $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit.
+func settings(_ options: Options) -> Settings {
     do {
-        let settings = try Settings.load(config: nil, overrides: options.stateDirectory.map { [("state_dir", $0)] } ?? [],
-                                         environment: environment)
-        return settings.stateDirectory(environment: environment)
+        return try Settings.load(config: nil, overrides: options.stateDirectory.map { [("state_dir", $0)] } ?? [],
+                                 environment: ProcessInfo.processInfo.environment)
     } catch {
         fail(error.description, status: 1)
     }
@@ -103,13 +101,14 @@ func daemonExecutable() -> String? {
 }
 
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
-let directory = stateDirectory(options)
+let resolved = settings(options)
+let directory = resolved.stateDirectory(environment: ProcessInfo.processInfo.environment)
 prepare(directory)
 Interrupts.install()
 let runner: Runner
 do {
     if options.noDaemon {
-        runner = try LocalRunner(stateDirectory: directory)
+        runner = try LocalRunner(stateDirectory: directory, threads: resolved.threads, limits: resolved.resourceLimits())
     } else {
         guard let daemon = daemonExecutable() else { fail("cannot find banditd next to bandit or on the PATH; use --no-daemon", status: 1) }
         runner = try RemoteRunner(stateDirectory: directory, daemonPath: daemon)

@@ -82,7 +82,8 @@ signal(SIGPIPE, SIG_IGN)
 let daemon: Daemon
 do {
     daemon = try Daemon(configuration: .init(stateDirectory: directory, threads: settings.threads, autoResume: settings.autoResume,
-                                             synchronous: settings.synchronous), logger: logger)
+                                             synchronous: settings.synchronous, limits: settings.resourceLimits()),
+                         logger: logger)
 } catch {
     logger.critical("\(error)")
     fail("\(error)", status: 1)
