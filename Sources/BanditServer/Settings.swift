@@ -18,6 +18,10 @@ public struct Settings: Sendable {
     public var autoResume = true
     public var logLevel = Logger.Level.info
     public var synchronous = StoreOptions.Synchronous.normal
+    /// Clients served at once; one more gets "too many clients" and is closed.
+    public var maxConnections = 64
+    /// How long a new connection has to say hello before it is closed.
+    public var helloTimeout = Duration.seconds(5)
 
     public init() {}
 
@@ -63,7 +67,7 @@ public struct Settings: Sendable {
     }
 
     /// Every key, as bandit.conf spells it.
-    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous"]
+    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous", "max_connections", "hello_timeout"]
 
     mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
         func refuse(_ sentence: String) -> SettingsError { SettingsError(description: "\(source): \(sentence)") }
@@ -85,9 +89,24 @@ public struct Settings: Sendable {
                 throw refuse("synchronous must be normal or full")
             }
             synchronous = mode
+        case "max_connections":
+            guard let n = Int(value), Self.connectionRange.contains(n) else {
+                throw refuse("max_connections must be 1 to \(Self.connectionRange.upperBound), not '\(echo(value))'")
+            }
+            maxConnections = n
+        case "hello_timeout":
+            guard let seconds = Double(value), Self.helloRange.contains(seconds) else {
+                throw refuse("hello_timeout must be 0.1 to 3600 seconds, not '\(echo(value))'")
+            }
+            helloTimeout = .milliseconds(Int((seconds * 1000).rounded()))
         default: throw refuse("unknown setting '\(echo(key))'")
         }
     }
+
+    /// Each connection has a thread: thousands are allowed, an unbounded number is not.
+    static let connectionRange = 1...10_000
+    /// Long enough for a loaded machine to send a hello, short enough that idle sockets do not pile up.
+    static let helloRange = 0.1...3600.0
 
     private static func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 }

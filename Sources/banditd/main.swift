@@ -7,6 +7,7 @@ import Logging
 let usage = """
     usage: banditd [--state-dir DIR] [--config FILE] [--foreground] [--threads N] [--no-auto-resume]
                    [--log-level trace|debug|info|notice|warning|error|critical] [--synchronous normal|full]
+                   [--max-connections N] [--hello-timeout SECONDS]
 
     The bandit daemon of one state directory: it owns DIR/bandit.db and serves bandit clients on
     DIR/banditd.sock. Without --foreground it detaches (new session, logs to DIR/banditd.log) and exits
@@ -36,6 +37,8 @@ func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
         case "--no-auto-resume": overrides.append(("auto_resume", "no"))
         case "--log-level": overrides.append(("log_level", value(argument)))
         case "--synchronous": overrides.append(("synchronous", value(argument)))
+        case "--max-connections": overrides.append(("max_connections", value(argument)))
+        case "--hello-timeout": overrides.append(("hello_timeout", value(argument)))
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -82,7 +85,8 @@ signal(SIGPIPE, SIG_IGN)
 let daemon: Daemon
 do {
     daemon = try Daemon(configuration: .init(stateDirectory: directory, threads: settings.threads, autoResume: settings.autoResume,
-                                             synchronous: settings.synchronous), logger: logger)
+                                             synchronous: settings.synchronous, maxConnections: settings.maxConnections,
+                                             helloTimeout: settings.helloTimeout), logger: logger)
 } catch {
     logger.critical("\(error)")
     fail("\(error)", status: 1)
