@@ -34,6 +34,8 @@ public final class Daemon: @unchecked Sendable {
 
     public static let socketName = "banditd.sock"
     public static let pidName = "banditd.pid"
+    /// Where a daemon started in the background writes its output.
+    public static let logName = "banditd.log"
 
     public let configuration: Configuration
     public let workspace: Workspace
@@ -52,11 +54,13 @@ public final class Daemon: @unchecked Sendable {
     private let inFlight = NSCondition()
     private var commandsRunning = 0
 
-    /// Opens the store (taking its exclusive lock); fails like the store does, naming the file.
+    /// Makes the state directory private (creating it if needed), then opens the store (taking its
+    /// exclusive lock); fails like the store does, naming the file, or with the directory's sentence.
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.stateDirectory
+        if let change = try StateDirectory.prepare(directory) { logger.warning("\(change)") }
         socketPath = (directory as NSString).appendingPathComponent(Self.socketName)
         pidPath = (directory as NSString).appendingPathComponent(Self.pidName)
         let store = try Store(directory: directory, options: StoreOptions(synchronous: configuration.synchronous))
@@ -81,7 +85,8 @@ public final class Daemon: @unchecked Sendable {
         // We own the store, so a socket file left here belongs to a dead daemon.
         unlink(socketPath)
         listener = try UnixSocket.listen(at: socketPath)
-        try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+        try StateDirectory.writePrivate("\(getpid())\n", to: pidPath)
+        try makeFilesPrivate()
         logger.info("banditd \(getpid()) serving \(socketPath)")
         if configuration.autoResume { resumeInterruptedJobs() }
         acceptLoop()
@@ -97,6 +102,15 @@ public final class Daemon: @unchecked Sendable {
         workspace.store.close()
         unlink(pidPath)
         logger.info("stopped")
+    }
+
+    /// The files beside the store that clients and earlier daemons made (a log, the start lock), 0600
+    /// however they were made; each change is logged.
+    private func makeFilesPrivate() throws {
+        for name in [Self.logName, DaemonClient.startLockName] {
+            let path = (configuration.stateDirectory as NSString).appendingPathComponent(name)
+            if let change = try StateDirectory.makePrivate(file: path) { logger.warning("\(change)") }
+        }
     }
 
     /// Accepts clients until `stop()`. Owned by the accept thread: `pressure`.

@@ -329,11 +329,12 @@ public enum UnixSocket {
         guard fd >= 0 else { throw WireError("cannot create a socket: \(String(cString: strerror(errno)))") }
         var address = try address(path)
         let previous = umask(0o177)
-        defer { umask(previous) }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0, Foundation.listen(fd, 64) == 0 else {
+        umask(previous)
+        // The umask is the process's: should another thread have changed it meanwhile, say it exactly.
+        guard bound == 0, chmod(path, 0o600) == 0, Foundation.listen(fd, 64) == 0 else {
             let message = String(cString: strerror(errno))
             Foundation.close(fd)
             throw WireError("cannot listen on \(path): \(message)")

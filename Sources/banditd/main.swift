@@ -52,17 +52,21 @@ func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
     }
 }
 
+// Whatever the daemon creates (directories, the pid file, the socket, the log, the database) is its
+// user's alone, whatever umask it was started with.
+umask(0o077)
 let (settings, foreground) = parse(Array(CommandLine.arguments.dropFirst()))
 let directory = settings.stateDirectory(environment: ProcessInfo.processInfo.environment)
-do {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-} catch {
-    fail("cannot create the state directory \(directory): \((error as NSError).localizedDescription)", status: 1)
-}
 
 if !foreground {
-    // Detach: start ourselves in a session of our own, logging to the state directory, and wait
-    // until that process (not another daemon already there) answers.
+    // Detach: start ourselves in a session of our own, logging to the state directory (made
+    // private first: the log goes there), and wait until that process (not another daemon
+    // already there) answers.
+    do {
+        if let change = try StateDirectory.prepare(directory) { FileHandle.standardError.write(Data("banditd: \(change)\n".utf8)) }
+    } catch {
+        fail(error.description, status: 1)
+    }
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     do {
         let client = try DaemonClient.start(executable, arguments: Array(CommandLine.arguments.dropFirst()), stateDirectory: directory)

@@ -16,13 +16,14 @@ final class ForegroundDaemon {
     var pid: pid_t { process.processIdentifier }
 
     /// Starts banditd on `state` with `arguments`, under `umask` when given (through sh), with at
-    /// most `openFiles` descriptors when given (through prlimit, which execs it: same pid); returns
-    /// once it serves.
-    init(state: String, arguments: [String] = [], openFiles: Int? = nil, umask: String? = nil) throws {
+    /// most `openFiles` descriptors when given (through prlimit), after `prefix` (setpriv …); each
+    /// execs the next, so that the process is banditd itself. Returns once it serves.
+    init(state: String, arguments: [String] = [], openFiles: Int? = nil, umask: String? = nil, prefix: [String] = []) throws {
         self.state = state
         logPath = (state as NSString).deletingLastPathComponent + "/banditd-\(UUID().uuidString.prefix(8)).log"
         var command = [try builtExecutable("banditd"), "--foreground", "--state-dir", state] + arguments
         if let openFiles { command = ["/usr/bin/prlimit", "--nofile=\(openFiles):\(openFiles)"] + command }
+        command = prefix + command
         if let umask { command = ["/bin/sh", "-c", "umask \(umask) && exec \"$@\"", "sh"] + command }
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw NotYet(description: "cannot create \(logPath)") }
         process.executableURL = URL(fileURLWithPath: command[0])
