@@ -3,7 +3,9 @@
 import BanditCommands
 import Foundation
 
-/// Version 2 of the protocol between `bandit` and `banditd`.
+/// Version 3 of the protocol between `bandit` and `banditd`. (Version 3: a file's reply carries its
+/// contents and no path, a plot for a file says `svg`; the client writes them at the paths its user
+/// typed, which it reads in the line itself.)
 ///
 /// Frames: a 4-byte big-endian word, then N bytes (1 ≤ N ≤ 1 MiB). The word's top bit says that
 /// more frames of the same message follow, its other 31 bits are N. A message is the UTF-8 JSON of
@@ -21,7 +23,7 @@ import Foundation
 /// sent, stops the parts, and `done` comes at once. A malformed or oversized message gets `error`
 /// and the connection is closed.
 public enum Wire {
-    public static let version = 2
+    public static let version = 3
     public static let maximumFrame = 1 << 20
     /// The most a message may hold across its frames: far above any reply (100,000 log rows are
     /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.
