@@ -325,7 +325,8 @@ public enum UnixSocket {
         return address
     }
 
-    /// A listening socket at `path`, created 0600 (under a umask that removes group and other access).
+    /// A listening socket at `path`, 0600: bound under a umask that removes group and other access
+    /// (so it is never more open than that), then set to 0600 exactly.
     public static func listen(at path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw WireError("cannot create a socket: \(String(cString: strerror(errno)))") }
