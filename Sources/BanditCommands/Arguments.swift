@@ -14,10 +14,10 @@ public enum ArgumentKind: Sendable {
     case experiment
     /// A policy, in the words of `PolicyWords`.
     case policy
-    /// A file path.
+    /// A file for the client to write, at this path (`Command.outputFiles` finds it in the line).
     case path
-    /// A file path with this extension (`.svg`): an optional one is left out when the word is not
-    /// such a path but suits the next argument (`plot greedy ts:30`).
+    /// A file for the client to write, at a path with this extension (`.svg`): an optional one is
+    /// left out when the word is not such a path but suits the next argument (`plot greedy ts:30`).
     case file(extension: String)
     /// A command's name.
     case command
@@ -31,6 +31,14 @@ public struct ArgumentSpec: Sendable {
     public let optional: Bool
     public let repeating: Bool
     public let help: String
+
+    /// The argument names a file the client writes.
+    var writesFile: Bool {
+        switch kind {
+        case .path, .file: true
+        default: false
+        }
+    }
 
     /// How the argument reads in a synopsis: `NAME`, `[N]`, `[seed N]`, `POLICY...`, `decisions|days|runs`.
     public var synopsis: String {

@@ -111,7 +111,10 @@ public enum ManPage {
             .SH OPTIONS
             .TP
             .BI \\-\\-state\\-dir " DIR"
-            The state directory (created with mode 0700). Default: the
+            The state directory (created with mode 0700). bandit refuses one that belongs to another user
+            or that group or others can write, and a daemon in it that runs as another user (see
+            .BR banditd (8),
+            SECURITY). Default: the
             .B state_dir
             of the configuration file
             .RB ( $XDG_CONFIG_HOME/bandit/bandit.conf ,

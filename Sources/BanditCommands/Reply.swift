@@ -6,9 +6,10 @@ import Foundation
 public enum Reply: Sendable, Equatable, Codable {
     case text(String)
     case table(Table)
-    /// A chart of stored results (or the live run), and the SVG file to write it to, if any.
+    /// A chart of stored results (or the live run), for the terminal or for the SVG file the user named.
     case plot(PlotRequest)
-    /// A file for the client to write (only the client writes files, where its user is).
+    /// The contents of a file for the client to write at the path its user typed (only the client
+    /// writes files, where its user is; a reply never names a path).
     case file(FileReply)
     case sequence([Reply])
 
@@ -20,24 +21,22 @@ public enum Reply: Sendable, Equatable, Codable {
         case .text(let text): text
         case .table(let table): table.rendered()
         case .plot(let request): request.fallbackTable.rendered()
-        case .file(let file): file.written
+        case .file(let file): file.summary
         case .sequence(let replies): replies.map(\.plainText).filter { !$0.isEmpty }.joined(separator: "\n")
         }
     }
 }
 
-/// A file a command made, for the client to write: where, what, and what to say once written.
+/// A file a command made, for the client to write where its user said: what, and what it holds.
 public struct FileReply: Sendable, Equatable, Codable {
-    /// An absolute path (resolved against the client's working directory).
-    public var path: String
     public var contents: String
-    /// The line to show once the file is written, e.g. `wrote 42 rows to /home/me/curves.csv`.
-    public var written: String
+    /// What the file holds, for the line shown once it is written: `42 rows` reads `wrote 42 rows to
+    /// /home/me/curves.csv`.
+    public var summary: String
 
-    public init(path: String, contents: String, written: String) {
-        self.path = path
+    public init(contents: String, summary: String) {
         self.contents = contents
-        self.written = written
+        self.summary = summary
     }
 }
 
@@ -150,8 +149,8 @@ public struct PlotRequest: Sendable, Equatable, Codable {
     public var title: String
     public var series: [Series]
     public var reference: Reference?
-    /// Write an SVG here instead of drawing on the terminal.
-    public var file: String?
+    /// Drawn as an SVG document into the file the user named on the line, not on the terminal.
+    public var svg: Bool
 
     /// The same data as a table, for places that cannot draw.
     public var fallbackTable: Table {

@@ -380,8 +380,9 @@ public final class Notices: @unchecked Sendable {
     }
 }
 
-/// One client's view: its current experiment and working directory (for relative paths). Owned by
-/// the client's command thread: a client runs one command at a time.
+/// One client's view: its current experiment and working directory (as its hello said; no command
+/// resolves a path against it: the client writes its files itself). Owned by the client's command
+/// thread: a client runs one command at a time.
 public final class Session: @unchecked Sendable {
     public let workspace: Workspace
     public var current: String?
@@ -416,11 +417,5 @@ public final class Session: @unchecked Sendable {
             throw CommandError.failed("experiment '\(experiment.name)' has no world yet: draw one with 'world'")
         }
         return (experiment, world)
-    }
-
-    /// An absolute path for a file the user named, relative to the client's working directory.
-    func resolve(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        return expanded.hasPrefix("/") ? expanded : (workingDirectory as NSString).appendingPathComponent(expanded)
     }
 }

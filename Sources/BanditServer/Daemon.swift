@@ -15,22 +15,31 @@ public final class Daemon: @unchecked Sendable {
         /// Continue interrupted jobs when starting.
         public var autoResume: Bool
         public var synchronous: StoreOptions.Synchronous
+        /// Connections served at once (each has a thread); one more is refused and closed.
+        public var maxConnections: Int
+        /// How long a new connection has to say hello before it is closed.
+        public var helloTimeout: Duration
         /// What jobs may take; checked before each starts.
         public var limits: ResourceLimits
 
         public init(stateDirectory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                     autoResume: Bool = true, synchronous: StoreOptions.Synchronous = .normal,
+                    maxConnections: Int = 64, helloTimeout: Duration = .seconds(5),
                     limits: ResourceLimits = Settings().resourceLimits()) {
             self.stateDirectory = stateDirectory
             self.threads = threads
             self.autoResume = autoResume
             self.synchronous = synchronous
+            self.maxConnections = maxConnections
+            self.helloTimeout = helloTimeout
             self.limits = limits
         }
     }
 
     public static let socketName = "banditd.sock"
     public static let pidName = "banditd.pid"
+    /// Where a daemon started in the background writes its output.
+    public static let logName = "banditd.log"
 
     public let configuration: Configuration
     public let workspace: Workspace
@@ -39,18 +48,23 @@ public final class Daemon: @unchecked Sendable {
     private let pidPath: String
     private var listener: Int32 = -1
     private let wake: (read: Int32, write: Int32)
+    /// Owns `connections` and `stopping` (the accept thread adds connections, their threads remove
+    /// them, `stop()` comes from any thread).
     private let lock = NSLock()
+    /// The open connections, at most `maxConnections`: registered when accepted, removed when served.
     private var connections: [ObjectIdentifier: FrameConnection] = [:]
     private var stopping = false
     /// Commands executing now, whose replies must go out before the connections close.
     private let inFlight = NSCondition()
     private var commandsRunning = 0
 
-    /// Opens the store (taking its exclusive lock); fails like the store does, naming the file.
+    /// Makes the state directory private (creating it if needed), then opens the store (taking its
+    /// exclusive lock); fails like the store does, naming the file, or with the directory's sentence.
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.stateDirectory
+        if let change = try StateDirectory.prepare(directory) { logger.warning("\(change)") }
         socketPath = (directory as NSString).appendingPathComponent(Self.socketName)
         pidPath = (directory as NSString).appendingPathComponent(Self.pidName)
         let store = try Store(directory: directory, options: StoreOptions(synchronous: configuration.synchronous))
@@ -75,7 +89,8 @@ public final class Daemon: @unchecked Sendable {
         // We own the store, so a socket file left here belongs to a dead daemon.
         unlink(socketPath)
         listener = try UnixSocket.listen(at: socketPath)
-        try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+        try StateDirectory.writePrivate("\(getpid())\n", to: pidPath)
+        try makeFilesPrivate()
         logger.info("banditd \(getpid()) serving \(socketPath)")
         if configuration.autoResume { resumeInterruptedJobs() }
         acceptLoop()
@@ -93,8 +108,19 @@ public final class Daemon: @unchecked Sendable {
         logger.info("stopped")
     }
 
+    /// The files beside the store that clients and earlier daemons made (a log, the start lock), 0600
+    /// however they were made; each change is logged.
+    private func makeFilesPrivate() throws {
+        for name in [Self.logName, DaemonClient.startLockName] {
+            let path = (configuration.stateDirectory as NSString).appendingPathComponent(name)
+            if let change = try StateDirectory.makePrivate(file: path) { logger.warning("\(change)") }
+        }
+    }
+
+    /// Accepts clients until `stop()`. Owned by the accept thread: `pressure`.
     private func acceptLoop() {
         var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+        var pressure = AcceptPressure()
         while !lock.withLock({ stopping }) {
             fds[0].revents = 0
             fds[1].revents = 0
@@ -102,12 +128,78 @@ public final class Daemon: @unchecked Sendable {
             if fds[1].revents != 0 { break }
             guard fds[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
+            guard client >= 0 else {
+                let error = errno
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error) { backOff(error, &pressure) }
+                continue
+            }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            let connection = FrameConnection(fd: client)
-            let thread = Thread { [self] in serve(connection) }
-            thread.stackSize = 8 << 20
-            thread.start()
+            if pressure.starved {
+                pressure.starved = false
+                logger.notice("accepting clients again")
+            }
+            admit(FrameConnection(fd: client), &pressure)
+        }
+    }
+
+    /// Out of descriptors (EMFILE, ENFILE) or memory: the client waits in the listen backlog, and
+    /// poll would report it again at once, so the loop would spin. Waits 100 ms (or until `stop()`)
+    /// for a connection to end and free a descriptor; says so once per shortage.
+    private func backOff(_ error: Int32, _ pressure: inout AcceptPressure) {
+        if !pressure.starved {
+            pressure.starved = true
+            var limit = rlimit()
+            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+            logger.warning("""
+                cannot accept a client: \(String(cString: strerror(error))) (at most \(limit.rlim_cur) open files); \
+                trying again every \(Self.backOffMilliseconds) ms until a connection ends
+                """)
+        }
+        var wakeUp = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+        _ = poll(&wakeUp, 1, Int32(Self.backOffMilliseconds))
+    }
+
+    /// How long the accept loop waits when it is out of descriptors: clients wait at most this much
+    /// longer once one is free, and the loop costs nothing meanwhile.
+    static let backOffMilliseconds = 100
+
+    /// Serves a new connection on a thread of its own, or, when `maxConnections` are open, refuses it
+    /// with an error frame and closes it.
+    private func admit(_ connection: FrameConnection, _ pressure: inout AcceptPressure) {
+        let key = ObjectIdentifier(connection)
+        let admitted = lock.withLock { () -> Bool in
+            guard connections.count < configuration.maxConnections else { return false }
+            connections[key] = connection
+            return true
+        }
+        guard admitted else {
+            refuseOverLimit(connection, &pressure)
+            return
+        }
+        if pressure.refused > 0 {
+            logger.notice("serving new clients again; \(pressure.refused) were refused while \(configuration.maxConnections) were connected")
+            pressure.refused = 0
+        }
+        let thread = Thread { [self] in serve(connection) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// One connection too many: told why in one frame, then closed (when `connection` goes). Sent
+    /// without blocking, on the accept thread: a fresh socket's buffer takes a small frame at once,
+    /// and a client that does not read must not hold the accept loop.
+    private func refuseOverLimit(_ connection: FrameConnection, _ pressure: inout AcceptPressure) {
+        let limit = configuration.maxConnections
+        if pressure.refused == 0 {
+            logger.warning("refused a client: \(limit) clients are connected (max_connections); refusing more until one leaves")
+        }
+        pressure.refused += 1
+        _ = fcntl(connection.fd, F_SETFL, fcntl(connection.fd, F_GETFL) | O_NONBLOCK)
+        do {
+            try connection.send(ServerMessage.refused(message:
+                "too many clients (\(limit)): banditd \(getpid()) serves at most \(limit) at once (max_connections); try again when one has left"))
+        } catch {
+            logger.debug("a refused client did not take its error: \(error)")
         }
     }
 
@@ -131,54 +223,10 @@ public final class Daemon: @unchecked Sendable {
     /// One client: hello, then requests until it leaves. A client that disconnects mid-command harms
     /// nothing: the command finishes (or stops at a day boundary) and its days are committed.
     private func serve(_ connection: FrameConnection) {
-        let key = ObjectIdentifier(connection)
-        lock.withLock { connections[key] = connection }
-        defer { lock.withLock { connections[key] = nil } }
-        // Every answer goes through here: a client that has gone away is let go, never an error lost.
-        func answer(_ message: ServerMessage) -> Bool {
-            do {
-                try connection.send(message)
-                return true
-            } catch {
-                logger.debug("client gone, not served further: \(error)")
-                connection.shutdown()
-                return false
-            }
-        }
-        // The experiments' names, for completion; none (logged) when the store cannot list them.
-        func experimentNames() -> [String] {
-            do {
-                return try workspace.store.experiments().map(\.experiment.name)
-            } catch {
-                logger.error("cannot list experiments for completion: \(error)")
-                return []
-            }
-        }
-        var peer: uid_t = 0
-        guard bandit_peer_uid(connection.fd, &peer) == 0, peer == getuid() else {
-            logger.warning("refused a client of uid \(peer)")
-            _ = answer(.refused(message: "banditd serves uid \(getuid()) only, not \(peer)"))
-            return
-        }
-        let session: Session
-        do {
-            guard case .hello(let version, _, let directory)? = try connection.receive(ClientMessage.self) else {
-                _ = answer(.error(message: "expected hello"))
-                return
-            }
-            guard version == Wire.version else {
-                _ = answer(.refused(message:
-                    "protocol version \(version) is not spoken here: banditd \(getpid()) speaks \(Wire.version); "
-                    + "stop it ('shutdown', or kill \(getpid())) so that a matching one starts, or use a matching bandit"))
-                return
-            }
-            session = Session(workspace: workspace, workingDirectory: directory)
-        } catch {
-            logger.debug("client dropped during hello: \(error)")
-            _ = answer(.error(message: "\(error)"))
-            return
-        }
-        guard answer(.welcome(protocol: Wire.version, pid: getpid(), prompt: Interpreter(session: session).prompt)) else { return }
+        defer { lock.withLock { connections[ObjectIdentifier(connection)] = nil } }
+        guard isOwner(connection), let session = hello(connection),
+              answer(.welcome(protocol: Wire.version, pid: getpid(), prompt: Interpreter(session: session).prompt), on: connection)
+        else { return }
         let client = Client(connection: connection, interpreter: Interpreter(session: session), logger: logger) { [self] started in
             inFlight.withLock {
                 commandsRunning += started ? 1 : -1
@@ -191,21 +239,21 @@ public final class Daemon: @unchecked Sendable {
                 message = try connection.receive(ClientMessage.self)
             } catch {
                 logger.debug("client dropped: \(error)")
-                _ = answer(.error(message: "\(error)"))
+                _ = answer(.error(message: "\(error)"), on: connection)
                 client.interrupt()
                 return
             }
             let served: Bool
             switch message {
             case nil, .bye?: return
-            case .hello?: served = answer(.error(message: "hello was already said"))
+            case .hello?: served = answer(.error(message: "hello was already said"), on: connection)
             case .interrupt?:
                 client.interrupt()
                 served = true
             case .complete(let line)?:
-                served = answer(.completion(Command.complete(line) { experimentNames() }))
+                served = answer(.completion(Command.complete(line) { experimentNames() }), on: connection)
             case .run(let line)?:
-                served = client.start(line) || answer(.error(message: "a command is still running"))
+                served = client.start(line) || answer(.error(message: "a command is still running"), on: connection)
             }
             guard served else {
                 client.interrupt()
@@ -213,6 +261,85 @@ public final class Daemon: @unchecked Sendable {
             }
         }
     }
+
+    /// Whether the client runs as this daemon's user (SO_PEERCRED); any other uid is refused and logged.
+    private func isOwner(_ connection: FrameConnection) -> Bool {
+        var peer: uid_t = 0
+        guard bandit_peer_uid(connection.fd, &peer) == 0 else {
+            logger.warning("refused a client whose uid cannot be read: \(String(cString: strerror(errno)))")
+            _ = answer(.refused(message: "banditd cannot tell which user you are (SO_PEERCRED failed)"), on: connection)
+            return false
+        }
+        guard peer == geteuid() else {
+            logger.warning("refused a client of uid \(peer)")
+            _ = answer(.refused(message: "banditd serves uid \(geteuid()) only, not \(peer)"), on: connection)
+            return false
+        }
+        return true
+    }
+
+    /// The client's hello, within `helloTimeout`, in this daemon's protocol version: its session,
+    /// or nil once the client has been told why not (and the reason logged when it is news).
+    private func hello(_ connection: FrameConnection) -> Session? {
+        let timeout = configuration.helloTimeout
+        do {
+            guard case .hello(let version, _, let directory)? = try connection.receive(ClientMessage.self, until: .now + timeout) else {
+                _ = answer(.error(message: "expected hello"), on: connection)
+                return nil
+            }
+            guard version == Wire.version else {
+                _ = answer(.refused(message:
+                    "protocol version \(version) is not spoken here: banditd \(getpid()) speaks \(Wire.version); "
+                    + "stop it ('shutdown', or kill \(getpid())) so that a matching one starts, or use a matching bandit"), on: connection)
+                return nil
+            }
+            return Session(workspace: workspace, workingDirectory: directory)
+        } catch let error as WireError where error.kind == .timedOut {
+            logger.notice("closed a connection that sent no hello within \(seconds(timeout)) (hello_timeout)")
+            _ = answer(.error(message: "no hello within \(seconds(timeout)): closing"), on: connection)
+            return nil
+        } catch {
+            logger.debug("client dropped during hello: \(error)")
+            _ = answer(.error(message: "\(error)"), on: connection)
+            return nil
+        }
+    }
+
+    /// Every answer goes through here: a client that has gone away is let go, never an error lost.
+    private func answer(_ message: ServerMessage, on connection: FrameConnection) -> Bool {
+        do {
+            try connection.send(message)
+            return true
+        } catch {
+            logger.debug("client gone, not served further: \(error)")
+            connection.shutdown()
+            return false
+        }
+    }
+
+    /// The experiments' names, for completion; none (logged) when the store cannot list them.
+    private func experimentNames() -> [String] {
+        do {
+            return try workspace.store.experiments().map(\.experiment.name)
+        } catch {
+            logger.error("cannot list experiments for completion: \(error)")
+            return []
+        }
+    }
+}
+
+/// What the accept loop remembers between connections, to log a shortage once rather than per client.
+private struct AcceptPressure {
+    /// Out of descriptors since the last accepted connection.
+    var starved = false
+    /// Clients refused since the connections were last under `maxConnections`.
+    var refused = 0
+}
+
+/// A duration as a sentence says it: `5 s`, `0.5 s`.
+func seconds(_ duration: Duration) -> String {
+    let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    return String(format: "%g s", value)
 }
 
 /// A connected client: at most one line at a time, run on a thread of its own so that the

@@ -19,12 +19,17 @@ public final class DaemonClient: @unchecked Sendable {
     /// How often a line's wait looks at the Ctrl-C flag.
     static let interruptPoll: Duration = .milliseconds(25)
 
-    /// Says hello on a connected socket; refused (version, uid) or failed hellos throw with the
-    /// daemon's sentence, and a daemon that does not answer within `timeout` with one naming its socket.
-    public init(fd: Int32, workingDirectory: String = FileManager.default.currentDirectoryPath,
+    /// Says hello on a connected socket, once it is sure that the process listening there runs as
+    /// this user (SO_PEERCRED), so that nobody else's program is sent a line or believed. Refused
+    /// (version, uid) or failed hellos throw with the daemon's sentence, and a daemon that does not
+    /// answer within `timeout` with one naming its socket (`socket`, the path connected to; by
+    /// default the one the listener bound).
+    public init(fd: Int32, socket: String? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath,
                 protocolVersion: Int = Wire.version, timeout: Duration = DaemonClient.answerTimeout) throws {
         connection = FrameConnection(fd: fd)
         self.timeout = timeout
+        let socket = socket ?? UnixSocket.peerPath(fd) ?? "its socket"
+        try Self.requireOwnDaemon(fd, socket: socket)
         // A daemon that refuses us may have answered and closed before our hello got through: read
         // its answer even when sending failed.
         var sendFailure: (any Error)?
@@ -37,7 +42,7 @@ public final class DaemonClient: @unchecked Sendable {
         do {
             answer = try connection.receive(ServerMessage.self, until: .now + timeout)
         } catch let error as WireError where error.kind == .timedOut {
-            throw WireError("banditd on \(UnixSocket.peerPath(fd) ?? "its socket") did not answer the hello within "
+            throw WireError("banditd on \(socket) did not answer the hello within "
                             + "\(timeout.components.seconds) s: it may be stuck; stop it (kill the pid in banditd.pid) and try again",
                             kind: .timedOut)
         } catch {
@@ -50,6 +55,21 @@ public final class DaemonClient: @unchecked Sendable {
         case .refused(let message)?: throw WireError(message)
         case .error(let message)?: throw WireError(message)
         default: throw WireError("the daemon did not answer the hello")
+        }
+    }
+
+    /// Refuses a socket whose listener runs as another user: a program of theirs in the daemon's
+    /// place could answer anything (and read every line sent to it).
+    private static func requireOwnDaemon(_ fd: Int32, socket: String) throws {
+        var peer: uid_t = 0
+        guard bandit_peer_uid(fd, &peer) == 0 else {
+            throw WireError("cannot tell which user serves \(socket) (SO_PEERCRED: \(String(cString: strerror(errno)))); not using it")
+        }
+        guard peer == geteuid() else {
+            throw WireError("""
+                \(socket) is served by uid \(peer), not by you (uid \(geteuid())): it is not your banditd; \
+                stop that process or remove the socket, and check who can write to its directory
+                """)
         }
     }
 
@@ -170,21 +190,26 @@ public final class DaemonClient: @unchecked Sendable {
 
     // MARK: Finding or starting the daemon
 
+    /// Held by the client that starts a daemon, so that two clients never start two.
+    static let startLockName = "banditd.start.lock"
+
     /// Connects to the daemon of `stateDirectory`, starting `daemonPath` when none answers.
     ///
-    /// Race-safe, as tmux does it: on a refused or missing socket, take the start lock beside it and
-    /// try again (another client may have started one meanwhile); only then remove a stale socket and
-    /// start a daemon in its own session, and wait for it to answer.
+    /// Only in a directory of this user that nobody else can write (`StateDirectory.check`), and
+    /// only to a daemon of this user. Race-safe, as tmux does it: on a refused or missing socket, take
+    /// the start lock beside it and try again (another client may have started one meanwhile); only
+    /// then remove a stale socket and start a daemon in its own session, and wait for it to answer.
     public static func connect(stateDirectory: String, daemonPath: String, timeout: TimeInterval = 15) throws -> DaemonClient {
+        try StateDirectory.check(stateDirectory)
         let socketPath = (stateDirectory as NSString).appendingPathComponent(Daemon.socketName)
-        if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd) }
-        let lockPath = (stateDirectory as NSString).appendingPathComponent("banditd.start.lock")
+        if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd, socket: socketPath) }
+        let lockPath = (stateDirectory as NSString).appendingPathComponent(startLockName)
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw WireError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
         defer { close(lock) }
         guard flock(lock, LOCK_EX) == 0 else { throw WireError("cannot lock \(lockPath)") }
         defer { flock(lock, LOCK_UN) }
-        if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd) }
+        if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd, socket: socketPath) }
         unlink(socketPath)
         return try start(daemonPath, arguments: ["--state-dir", stateDirectory], stateDirectory: stateDirectory, timeout: timeout)
     }
@@ -195,7 +220,7 @@ public final class DaemonClient: @unchecked Sendable {
     public static func start(_ executable: String, arguments: [String], stateDirectory: String,
                              timeout: TimeInterval = 15) throws -> DaemonClient {
         let socketPath = (stateDirectory as NSString).appendingPathComponent(Daemon.socketName)
-        let logPath = (stateDirectory as NSString).appendingPathComponent("banditd.log")
+        let logPath = (stateDirectory as NSString).appendingPathComponent(Daemon.logName)
         var pid: pid_t = 0
         let cArguments = ([executable, "--foreground"] + arguments).map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
@@ -211,7 +236,7 @@ public final class DaemonClient: @unchecked Sendable {
             }
             // Until it listens, a hello may fail (or reach a daemon that is about to refuse ours,
             // which then exits with its reason): keep trying until it answers, exits, or time is up.
-            if case .success(let fd) = UnixSocket.connect(to: socketPath), let client = try? DaemonClient(fd: fd),
+            if case .success(let fd) = UnixSocket.connect(to: socketPath), let client = try? DaemonClient(fd: fd, socket: socketPath),
                client.daemonPID == pid {
                 return client
             }

@@ -22,6 +22,10 @@ public struct Settings: Sendable {
     public var memoryLimit: Int?
     /// The bytes one job may write; nil: half the free space when it starts.
     public var diskLimit: Int?
+    /// Clients served at once; one more gets "too many clients" and is closed.
+    public var maxConnections = 64
+    /// How long a new connection has to say hello before it is closed.
+    public var helloTimeout = Duration.seconds(5)
 
     public init() {}
 
@@ -67,7 +71,10 @@ public struct Settings: Sendable {
     }
 
     /// Every key, as bandit.conf spells it.
-    public static let keys = ["state_dir", "threads", "auto_resume", "log_level", "synchronous", "memory_limit", "disk_limit"]
+    public static let keys = [
+        "state_dir", "threads", "auto_resume", "log_level", "synchronous", "max_connections", "hello_timeout", "memory_limit",
+        "disk_limit",
+    ]
 
     mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
         func refuse(_ sentence: String) -> SettingsError { SettingsError(description: "\(source): \(sentence)") }
@@ -100,9 +107,24 @@ public struct Settings: Sendable {
                 bytes = parsed
             }
             if key == "memory_limit" { memoryLimit = bytes } else { diskLimit = bytes }
+        case "max_connections":
+            guard let n = Int(value), Self.connectionRange.contains(n) else {
+                throw refuse("max_connections must be 1 to \(Self.connectionRange.upperBound), not '\(echo(value))'")
+            }
+            maxConnections = n
+        case "hello_timeout":
+            guard let seconds = Double(value), Self.helloRange.contains(seconds) else {
+                throw refuse("hello_timeout must be 0.1 to 3600 seconds, not '\(echo(value))'")
+            }
+            helloTimeout = .milliseconds(Int((seconds * 1000).rounded()))
         default: throw refuse("unknown setting '\(echo(key))'")
         }
     }
+
+    /// Each connection has a thread: thousands are allowed, an unbounded number is not.
+    static let connectionRange = 1...10_000
+    /// Long enough for a loaded machine to send a hello, short enough that idle sockets do not pile up.
+    static let helloRange = 0.1...3600.0
 
     /// The limits work is checked against: the settings, else what the machine has.
     public func resourceLimits() -> ResourceLimits {

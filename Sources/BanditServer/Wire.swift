@@ -3,7 +3,9 @@
 import BanditCommands
 import Foundation
 
-/// Version 2 of the protocol between `bandit` and `banditd`.
+/// Version 3 of the protocol between `bandit` and `banditd`. (Version 3: a file's reply carries its
+/// contents and no path, a plot for a file says `svg`; the client writes them at the paths its user
+/// typed, which it reads in the line itself.)
 ///
 /// Frames: a 4-byte big-endian word, then N bytes (1 ≤ N ≤ 1 MiB). The word's top bit says that
 /// more frames of the same message follow, its other 31 bits are N. A message is the UTF-8 JSON of
@@ -21,7 +23,7 @@ import Foundation
 /// sent, stops the parts, and `done` comes at once. A malformed or oversized message gets `error`
 /// and the connection is closed.
 public enum Wire {
-    public static let version = 2
+    public static let version = 3
     public static let maximumFrame = 1 << 20
     /// The most a message may hold across its frames: far above any reply (100,000 log rows are
     /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.
@@ -323,17 +325,19 @@ public enum UnixSocket {
         return address
     }
 
-    /// A listening socket at `path`, created 0600 (under a umask that removes group and other access).
+    /// A listening socket at `path`, 0600: bound under a umask that removes group and other access
+    /// (so it is never more open than that), then set to 0600 exactly.
     public static func listen(at path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw WireError("cannot create a socket: \(String(cString: strerror(errno)))") }
         var address = try address(path)
         let previous = umask(0o177)
-        defer { umask(previous) }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0, Foundation.listen(fd, 64) == 0 else {
+        umask(previous)
+        // The umask is the process's: should another thread have changed it meanwhile, say it exactly.
+        guard bound == 0, chmod(path, 0o600) == 0, Foundation.listen(fd, 64) == 0 else {
             let message = String(cString: strerror(errno))
             Foundation.close(fd)
             throw WireError("cannot listen on \(path): \(message)")

@@ -1,6 +1,7 @@
 // The interactive REPL on GNU readline: prompt, history, tab completion, Ctrl-C and Ctrl-D.
 
 import BanditCommands
+import BanditServer
 import CReadline
 import Foundation
 
@@ -45,10 +46,11 @@ struct LineEditor {
             append_history(1, historyFile)
             Interrupts.clear()
             var quit = false, shown = false
-            let notices = runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) { piece in
+            var files = ClientFiles(line: trimmed)
+            let notices = runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
                 if !shown { output.endProgress() }
                 shown = true
-                if let error = piece.error ?? output.show(piece.reply) {
+                if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 }
                 if piece.quit { quit = true }

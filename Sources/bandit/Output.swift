@@ -2,6 +2,7 @@
 
 import BanditCommands
 import BanditPlot
+import BanditServer
 import Foundation
 
 /// Renders replies for a terminal or for plain output (pipes, files).
@@ -9,21 +10,21 @@ struct Output: Sendable {
     /// Standard output is a terminal (colours and charts allowed).
     let terminal: Bool
 
-    /// Shows a reply, writing the files it carries; returns the error sentence of a file that could
-    /// not be written (the command failed then, as if the daemon had said so).
-    func show(_ reply: Reply) -> String? {
+    /// Shows a reply of the line's command number `index`, writing the files it carries at the paths
+    /// `files` has for that command (the ones its user typed); returns the error sentence of a file
+    /// that was refused or could not be written (the command failed then, as if the daemon had said so).
+    func show(_ reply: Reply, command index: Int, files: inout ClientFiles) -> String? {
         let text: String
         switch reply {
+        case .plot(let request) where request.svg:
+            return write(to: index, of: &files) { path in (SVGPlot.render(Self.spec(request)), "wrote \(path)") }
         case .plot(let request):
-            if let path = request.file {
-                return write(SVGPlot.render(Self.spec(request)), to: path, then: "wrote \(path)")
-            }
             text = plot(request)
         case .file(let file):
-            return write(file.contents, to: file.path, then: file.written)
+            return write(to: index, of: &files) { path in (file.contents, "wrote \(file.summary) to \(path)") }
         case .sequence(let replies):
             for reply in replies {
-                if let error = show(reply) { return error }
+                if let error = show(reply, command: index, files: &files) { return error }
             }
             return nil
         default: text = reply.plainText
@@ -36,6 +37,19 @@ struct Output: Sendable {
             fflush(nil)
         }
         return nil
+    }
+
+    /// Writes a file of command `index` at the path its user typed: `file` gives the contents and
+    /// the line to say once written. Nothing is written for a command that typed no path.
+    private func write(to index: Int, of files: inout ClientFiles, _ file: (String) -> (contents: String, done: String)) -> String? {
+        let path: String
+        do {
+            path = try files.path(for: index)
+        } catch {
+            return error.description
+        }
+        let (contents, done) = file(path)
+        return write(contents, to: path, then: done)
     }
 
     /// Writes `contents` to `path` whole (a reader never sees half a file), then says `done`.

@@ -9,11 +9,11 @@ import Synchronization
 /// Executes lines of commands for the REPL and scripts.
 protocol Runner: AnyObject {
     var prompt: String { get }
-    /// Runs a line, handing each piece of each command's outcome to `show` as it comes (a long reply
-    /// in several pieces that print as the whole would; a failed command's error in one), and
-    /// returns the notices to print before the next prompt.
+    /// Runs a line, handing each piece of each command's outcome to `show` as it comes, with the
+    /// command's index in the line (a long reply in several pieces that print as the whole would; a
+    /// failed command's error in one), and returns the notices to print before the next prompt.
     func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
-             show: (Outcome) -> Void) -> [String]
+             show: (Int, Outcome) -> Void) -> [String]
     func complete(_ line: String) -> Completion
     func close()
 }
@@ -32,7 +32,7 @@ final class LocalRunner: Runner {
     /// The same pieces the daemon would send, cut by Ctrl-C as the daemon cuts them: a Ctrl-C
     /// that stopped a command leaves its reply (where it stopped) whole; any other cuts the reply.
     func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
-             show: (Outcome) -> Void) -> [String] {
+             show: (Int, Outcome) -> Void) -> [String] {
         let heeded = Heeded()
         let outcomes = interpreter.run(line, progress: progress, shouldStop: {
             guard shouldStop() else { return false }
@@ -41,10 +41,10 @@ final class LocalRunner: Runner {
         })
         let notices = interpreter.session.notices.take()
         let whole = heeded.flag.load(ordering: .relaxed)
-        for outcome in outcomes {
+        for (index, outcome) in outcomes.enumerated() {
             for piece in Wire.parts(of: outcome, line: line) {
                 if !whole && shouldStop() { return notices }
-                show(piece)
+                show(index, piece)
             }
         }
         return notices
@@ -96,9 +96,9 @@ final class RemoteRunner: Runner {
     var prompt: String { client?.prompt ?? lastPrompt }
 
     func run(_ line: String, progress: (@Sendable (JobProgress) -> Void)?, shouldStop: @escaping @Sendable () -> Bool,
-             show: (Outcome) -> Void) -> [String] {
+             show: (Int, Outcome) -> Void) -> [String] {
         func fail(_ error: String) -> [String] {
-            show(Outcome(command: echo(line), reply: .empty, error: error, quit: false))
+            show(0, Outcome(command: echo(line), reply: .empty, error: error, quit: false))
             return []
         }
         let client: DaemonClient
@@ -113,7 +113,7 @@ final class RemoteRunner: Runner {
             }
         }
         do {
-            return try client.run(line, progress: progress, interrupted: shouldStop) { _, piece in show(piece) }
+            return try client.run(line, progress: progress, interrupted: shouldStop, part: show)
         } catch let error as WireError where error.kind == .timedOut {
             // The daemon may be stuck: waiting for it again now would hang the prompt; the next
             // command connects afresh.

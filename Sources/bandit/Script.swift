@@ -1,6 +1,7 @@
 // Non-interactive input: no prompt, no echo, plain output; the first error stops (unless --keep-going).
 
 import BanditCommands
+import BanditServer
 import Foundation
 
 enum Script {
@@ -10,13 +11,14 @@ enum Script {
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
             var failed = false, quit = false, shown = false
-            let notices = runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) { piece in
+            var files = ClientFiles(line: line)
+            let notices = runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
                 if !shown { output.endProgress() }
                 shown = true
                 // A line stops at its first error: nothing of it comes after one.
                 guard !failed else { return }
                 // A file the client could not write fails the command as the daemon's errors do.
-                if let error = piece.error ?? output.show(piece.reply) {
+                if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
                     let location = lines.count > 1 ? "line \(number + 1): " : ""
                     FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
                     failed = true

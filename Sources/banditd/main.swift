@@ -7,6 +7,7 @@ import Logging
 let usage = """
     usage: banditd [--state-dir DIR] [--config FILE] [--foreground] [--threads N] [--no-auto-resume]
                    [--log-level trace|debug|info|notice|warning|error|critical] [--synchronous normal|full]
+                   [--max-connections N] [--hello-timeout SECONDS]
 
     The bandit daemon of one state directory: it owns DIR/bandit.db and serves bandit clients on
     DIR/banditd.sock. Without --foreground it detaches (new session, logs to DIR/banditd.log) and exits
@@ -36,6 +37,8 @@ func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
         case "--no-auto-resume": overrides.append(("auto_resume", "no"))
         case "--log-level": overrides.append(("log_level", value(argument)))
         case "--synchronous": overrides.append(("synchronous", value(argument)))
+        case "--max-connections": overrides.append(("max_connections", value(argument)))
+        case "--hello-timeout": overrides.append(("hello_timeout", value(argument)))
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -49,17 +52,21 @@ func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
     }
 }
 
+// Whatever the daemon creates (directories, the pid file, the socket, the log, the database) is its
+// user's alone, whatever umask it was started with.
+umask(0o077)
 let (settings, foreground) = parse(Array(CommandLine.arguments.dropFirst()))
 let directory = settings.stateDirectory(environment: ProcessInfo.processInfo.environment)
-do {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-} catch {
-    fail("cannot create the state directory \(directory): \((error as NSError).localizedDescription)", status: 1)
-}
 
 if !foreground {
-    // Detach: start ourselves in a session of our own, logging to the state directory, and wait
-    // until that process (not another daemon already there) answers.
+    // Detach: start ourselves in a session of our own, logging to the state directory (made
+    // private first: the log goes there), and wait until that process (not another daemon
+    // already there) answers.
+    do {
+        if let change = try StateDirectory.prepare(directory) { FileHandle.standardError.write(Data("banditd: \(change)\n".utf8)) }
+    } catch {
+        fail(error.description, status: 1)
+    }
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     do {
         let client = try DaemonClient.start(executable, arguments: Array(CommandLine.arguments.dropFirst()), stateDirectory: directory)
@@ -82,7 +89,8 @@ signal(SIGPIPE, SIG_IGN)
 let daemon: Daemon
 do {
     daemon = try Daemon(configuration: .init(stateDirectory: directory, threads: settings.threads, autoResume: settings.autoResume,
-                                             synchronous: settings.synchronous, limits: settings.resourceLimits()),
+                                             synchronous: settings.synchronous, maxConnections: settings.maxConnections,
+                                             helloTimeout: settings.helloTimeout, limits: settings.resourceLimits()),
                          logger: logger)
 } catch {
     logger.critical("\(error)")

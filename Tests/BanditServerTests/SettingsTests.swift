@@ -65,4 +65,22 @@ struct SettingsTests {
         let typo = try run(try builtExecutable("bandit"), ["-c", "experiments"], environment: environment, in: directory)
         #expect(typo.status == 1 && typo.stderr.contains("bandit.conf:2: unknown setting 'threds'"), "\(typo.stderr)")
     }
+
+    @Test("max_connections and hello_timeout: defaults 64 and 5 s, values in range taken, others refused with the range")
+    func connectionSettings() throws {
+        let defaults = try Settings.load(config: nil, overrides: [], environment: ["XDG_CONFIG_HOME": "/none"])
+        #expect(defaults.maxConnections == 64 && defaults.helloTimeout == .seconds(5))
+        let set = try Settings.load(config: nil, overrides: [("max_connections", "3"), ("hello_timeout", "0.25")], environment: [:])
+        #expect(set.maxConnections == 3 && set.helloTimeout == .milliseconds(250))
+        for (key, value, sentence) in [("max_connections", "0", "max_connections must be 1 to 10000, not '0'"),
+                                       ("max_connections", "lots", "max_connections must be 1 to 10000"),
+                                       ("hello_timeout", "0", "hello_timeout must be 0.1 to 3600 seconds, not '0'"),
+                                       ("hello_timeout", "nan", "hello_timeout must be 0.1 to 3600 seconds")] {
+            #expect {
+                _ = try Settings.load(config: nil, overrides: [(key, value)], environment: [:])
+            } throws: { error in
+                "\(error)".contains("command line: \(sentence)")
+            }
+        }
+    }
 }

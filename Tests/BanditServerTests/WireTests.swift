@@ -1,4 +1,4 @@
-// Protocol 2: messages over several frames, replies in parts, bounded waits, Ctrl-C, bounded echoes.
+// Protocol 3: messages over several frames, replies in parts, bounded waits, Ctrl-C, bounded echoes.
 
 import BanditCommands
 @testable import BanditServer
@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import Testing
 
-/// Everything of protocol 2, under one name (`swift test --filter WireTests`).
-@Suite("protocol 2")
+/// Everything of protocol 3, under one name (`swift test --filter WireTests`).
+@Suite("protocol 3")
 struct WireTests {}
 
 // MARK: Helpers
@@ -241,7 +241,7 @@ extension WireTests {
             // PlotRequest has no public initialiser: built as the daemon's JSON would describe it.
             let decoder = JSONDecoder()
             decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let json = #"{"title":"t","series":[{"label":"ts:30","mean":[1,"inf"],"standardError":["nan",0]}]}"#
+            let json = #"{"title":"t","series":[{"label":"ts:30","mean":[1,"inf"],"standardError":["nan",0]}],"svg":false}"#
             let plot = try decoder.decode(PlotRequest.self, from: Data(json.utf8))
             try a.send(ServerMessage.part(index: 0, outcome: Outcome(command: "plot", reply: .plot(plot), error: nil, quit: false)))
             guard case .part(_, let outcome)? = try b.receive(ServerMessage.self), case .plot(let back) = outcome.reply else {
@@ -597,16 +597,18 @@ extension WireTests {
             #expect(try client.run("experiments", progress: nil, interrupted: { false }).first?.error == nil)
         }
 
-        @Test("a client of protocol 1 is refused with the version message")
-        func versionOne() throws {
+        @Test("a client of protocol 1 or 2 is refused with the version message")
+        func olderVersions() throws {
             let directory = temporaryDirectory(), state = directory + "/state"
             defer { stopDaemon(state) }
             #expect(try bandit(["--state-dir", state, "-c", "experiments"], in: directory).status == 0)
-            let fd = try UnixSocket.connect(to: state + "/banditd.sock").get()
-            #expect {
-                _ = try DaemonClient(fd: fd, protocolVersion: 1)
-            } throws: { error in
-                "\(error)".contains("protocol version 1 is not spoken here") && "\(error)".contains("speaks 2")
+            for version in [1, 2] {
+                let fd = try UnixSocket.connect(to: state + "/banditd.sock").get()
+                #expect {
+                    _ = try DaemonClient(fd: fd, protocolVersion: version)
+                } throws: { error in
+                    "\(error)".contains("protocol version \(version) is not spoken here") && "\(error)".contains("speaks 3")
+                }
             }
         }
     }

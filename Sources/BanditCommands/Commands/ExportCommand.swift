@@ -20,7 +20,6 @@ enum ExportCommand {
 
     static func run(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
-        let path = call.session.resolve(call[Self.file])
         var csv: String
         var rows = 0
         switch call[Self.what] {
@@ -58,6 +57,7 @@ enum ExportCommand {
                 }
             }
         }
-        return .file(FileReply(path: path, contents: csv, written: "wrote \(rows) rows to \(path)"))
+        // The client writes it, at the FILE it reads in the line itself: the reply carries no path.
+        return .file(FileReply(contents: csv, summary: "\(rows) rows"))
     }
 }

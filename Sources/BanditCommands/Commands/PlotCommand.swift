@@ -17,6 +17,7 @@ enum PlotCommand {
 
     static func run(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
+        // The client writes the file, at the path it reads in the line itself: here it only says "an SVG".
         let file = call[Self.file], policies = call[Self.policies]
         let world = experiment.world
         var title = "experiment \(experiment.name)"
@@ -33,12 +34,12 @@ enum PlotCommand {
             title += ", \(first.curve.runs) runs × \(first.curve.mean.count) days"
             request = PlotRequest(title: title, series: results.map {
                 .init(label: $0.curve.label, mean: $0.curve.mean, standardError: $0.curve.standardError, asymptote: $0.curve.asymptote)
-            }, file: file.map(call.session.resolve))
+            }, svg: file != nil)
         } else if let world, let record = try call.workspace.store.liveRun(experimentID: experiment.id),
                   case let days = try call.workspace.store.days(runID: record.id), !days.isEmpty {
             title += ", live run (\(record.policy.label))"
             request = PlotRequest(title: title, series: [.init(label: record.policy.label, mean: days.map(\.meanViewingTime),
-                                                               standardError: nil, asymptote: nil)], file: file.map(call.session.resolve))
+                                                               standardError: nil, asymptote: nil)], svg: file != nil)
             request.reference = .init(value: world.oracle().best, label: "oracle, expected viewing time = \(String(format: "%.2f", world.oracle().best))")
         } else {
             throw CommandError.failed("nothing to plot yet: 'runs', 'compare' or 'day' first")
