@@ -85,7 +85,7 @@ public struct JobExecutor: Sendable {
         guard let experiment = try store.experiment(id: job.experimentID), let world = experiment.world else {
             throw StoreError.corrupt(path: store.path, detail: "job \(jobID) has no experiment with a world")
         }
-        guard job.state != .finished && job.state != .failed else {
+        guard job.state != .finished && (job.state != .failed || job.isRetryable) else {
             throw JobError.notResumable(jobID, job.state)
         }
         if job.kind != .runs {

@@ -58,6 +58,14 @@ public struct JobRecord: Sendable, Equatable {
     /// How many times it was resumed after an interruption or a cancel.
     public var resumed: Int
     public var message: String?
+    /// How many times in a row the process died while it ran, without completing a day in between.
+    public var crashes: Int
+
+    /// Deaths in a row after which a job is no longer resumed automatically.
+    public static let crashLimit = 2
+
+    /// Failed because it kept killing its process: only an explicit `resume J` continues it.
+    public var isRetryable: Bool { state == .failed && crashes >= Self.crashLimit }
 }
 
 public enum RunStatus: String, Sendable {

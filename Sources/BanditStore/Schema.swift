@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 2
+    static let version = 3
 
     /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
     /// table is read. Files made before it was set have 0 and are recognised by their tables.
@@ -150,6 +150,13 @@ enum Schema {
         // scanning the run's decisions (NULL in rows written before: read by a scan, once).
         """
         ALTER TABLE checkpoints ADD COLUMN picks BLOB;
+        """,
+        // 2 → 3: how often in a row the process died while a job ran without completing a day, and
+        // the days it had done when it last started, so that a job that kills its daemon is not
+        // resumed at every start.
+        """
+        ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN days_at_start INTEGER NOT NULL DEFAULT 0;
         """,
     ]
 }

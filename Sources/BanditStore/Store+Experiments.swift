@@ -81,8 +81,8 @@ extension Store {
             try retireLiveRuns(experimentID: experiment.id)
             try statement("DELETE FROM results WHERE experiment_id = ?").bind(1, experiment.id).run()
             try statement("""
-                UPDATE jobs SET state = 'failed', message = 'the world was replaced', updated_at = \(Self.now)
-                WHERE experiment_id = ? AND state IN ('running', 'interrupted', 'cancelled')
+                UPDATE jobs SET state = 'failed', message = 'the world was replaced', crashes = 0, updated_at = \(Self.now)
+                WHERE experiment_id = ? AND (state IN ('running', 'interrupted', 'cancelled') OR crashes >= \(JobRecord.crashLimit))
                 """).bind(1, experiment.id).run()
         }
     }
@@ -104,8 +104,9 @@ extension Store {
     private func retireLiveRuns(experimentID: Int64) throws {
         // Unfinished `day` and `step` jobs played the retiring run: nothing is left for them to continue.
         try statement("""
-            UPDATE jobs SET state = 'failed', message = 'the live run was replaced', updated_at = \(Self.now)
-            WHERE experiment_id = ? AND kind IN ('day', 'step') AND state IN ('running', 'interrupted', 'cancelled')
+            UPDATE jobs SET state = 'failed', message = 'the live run was replaced', crashes = 0, updated_at = \(Self.now)
+            WHERE experiment_id = ? AND kind IN ('day', 'step')
+                AND (state IN ('running', 'interrupted', 'cancelled') OR crashes >= \(JobRecord.crashLimit))
             """).bind(1, experimentID).run()
         let live = try statement("SELECT id FROM runs WHERE experiment_id = ? AND status = 'live'").bind(1, experimentID).rows { $0.int64(0) }
         for id in live {

@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let jobColumns =
-        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id"
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes"
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
@@ -14,7 +14,7 @@ extension Store {
             schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
             startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
             state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
-            resumed: s.int("resumed"), message: s.optionalString("message"))
+            resumed: s.int("resumed"), message: s.optionalString("message"), crashes: s.int("crashes"))
     }
 
     /// Records a job about to run: R runs × D days for each policy, from the given generator.
@@ -34,7 +34,7 @@ extension Store {
                 ]).run()
             return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
                              liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
-                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil)
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil, crashes: 0)
         }
     }
 
@@ -58,11 +58,14 @@ extension Store {
         }
     }
 
-    /// Sets a job's state (and message); `resuming` also counts a resumption.
+    /// Sets a job's state (and message); `resuming` also counts a resumption. A job set running
+    /// notes the days it has done, by which the next open tells whether it completed a day since.
     public func setJobState(id: Int64, _ state: JobState, message: String? = nil, resuming: Bool = false) throws(StoreError) {
         try transaction { connection in
             try statement("""
-                UPDATE jobs SET state = ?, message = ?, resumed = resumed + ?, updated_at = \(Self.now) WHERE id = ?
+                UPDATE jobs SET state = ?1, message = ?2, resumed = resumed + ?3, updated_at = \(Self.now),
+                    days_at_start = CASE WHEN ?1 = 'running' THEN days_done ELSE days_at_start END
+                WHERE id = ?4
                 """).bind([state.rawValue, message, resuming ? 1 : 0, id]).run()
             if connection.changes == 0 { throw StoreError.noSuchJob(id) }
         }

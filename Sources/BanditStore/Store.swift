@@ -162,8 +162,7 @@ public final class Store: @unchecked Sendable {
                 }
             }
             if application == 0 { try connection.execute("PRAGMA application_id=\(Schema.applicationID)") }
-            // Jobs still marked running lost their process: they are interrupted, to be resumed.
-            try connection.execute("UPDATE jobs SET state = 'interrupted', updated_at = \(Self.now) WHERE state = 'running'")
+            try Self.markLostJobs(connection)
         } catch let error as StoreError {
             connection.close()
             self.connection = nil
@@ -176,6 +175,23 @@ public final class Store: @unchecked Sendable {
     }
 
     static let now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+    /// Jobs still marked running lost their process. Each is interrupted, to be resumed, unless the
+    /// process died while it ran `JobRecord.crashLimit` times in a row without completing a day in
+    /// between (a job that needs more than the machine has would otherwise kill every daemon that
+    /// resumes it): that one is failed with the reason, and only an explicit `resume J` retries it.
+    private static func markLostJobs(_ connection: Connection) throws {
+        try connection.transaction { try connection.execute(lostJobs) }
+    }
+
+    private static let lostJobs = """
+            UPDATE jobs SET crashes = CASE WHEN days_done > days_at_start THEN 1 ELSE crashes + 1 END WHERE state = 'running';
+            UPDATE jobs SET state = 'failed', updated_at = \(now),
+                message = 'the process died ' || crashes || ' times in a row while this job ran, without completing a day: '
+                    || 'it is not resumed automatically; ''resume ' || id || ''' retries it'
+            WHERE state = 'running' AND crashes >= \(JobRecord.crashLimit);
+            UPDATE jobs SET state = 'interrupted', updated_at = \(now) WHERE state = 'running';
+            """
 
     // MARK: Plumbing
     // Internal rather than private: the table families' extensions (`Store+….swift`) go through it.

@@ -9,7 +9,11 @@ enum ResumeCommand {
     static let command = Command(
         "resume", arguments: [job], flags: [.mutating, .needsExperiment, .longRunning],
         summary: "continue an interrupted or cancelled job",
-        details: "Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an uninterrupted job would have given.",
+        details: """
+            Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an \
+            uninterrupted job would have given. A job during which the daemon died twice in a row without completing \
+            a day is failed instead of resumed at each start; 'resume J' naming it retries it.
+            """,
         examples: ["resume", "resume 3"], handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {
@@ -23,7 +27,9 @@ enum ResumeCommand {
             guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
                 throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
             }
-            guard resumable(found) else { throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume") }
+            guard resumable(found) || found.isRetryable else {
+                throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume")
+            }
             job = found
         } else {
             guard let latest = jobs.last(where: resumable) else {
