@@ -155,6 +155,39 @@ struct DamageTests {
         #expect(files(path) == before)
     }
 
+    @Test("a job that meets the damage stops, says so once, and leaves its stored state as it was (running, listed as interrupted)")
+    func jobStopsAtDamage() throws {
+        let path = try makeFilledStore()
+        let store = try Store(directory: (path as NSString).deletingLastPathComponent)
+        defer { store.close() }
+        try damage(path)
+        let experiment = try makeExperiment(store, kind: .default, name: "d")
+        let executor = JobExecutor(store: store, threads: 2)
+        let job = try executor.create(experiment: experiment, command: "compare", policies: [.greedy, .thompson(5)],
+                                      schedule: Schedule(decisionsPerDay: 100, days: 10, runs: 2))
+        // After the third committed day, another reader meets the damaged page (on the job's writer thread).
+        let hook: @Sendable (Int, Int) -> Void = { done, _ in
+            if done == 3 {
+                do {
+                    _ = try store.sql("SELECT count(*) FROM decisions")
+                } catch {
+                    // Expected: this read is what finds the damage.
+                }
+            }
+        }
+        #expect {
+            try executor.execute(jobID: job.id, progress: hook)
+        } throws: { error in
+            guard case .stoppedByDamage(let id, let damage)? = error as? JobError else { return false }
+            return id == job.id && damage.contains("is damaged") && "\(error)".hasPrefix("job \(job.id) stopped, its state not stored")
+        }
+        let stored = try #require(try store.job(id: job.id))
+        #expect(stored.state == .running && stored.daysDone == 3 && stored.message == nil, "\(stored)")
+        let before = files(path)
+        #expect(throws: StoreError.self) { try executor.execute(jobID: job.id) }
+        #expect(files(path) == before)
+    }
+
     @Test("a sound store opens after its quick check and checks ok")
     func soundStore() throws {
         let path = try makeFilledStore()
