@@ -174,6 +174,10 @@ public final class Store: @unchecked Sendable {
         let exists = FileManager.default.fileExists(atPath: path)
         if exists && access(path, W_OK) != 0 { throw .readOnly(path: path) }
         if access(directory, W_OK) != 0 { throw .readOnly(path: directory) }
+        // Before SQLite opens the file: closing a descriptor of a file drops every POSIX lock this
+        // process holds on it, SQLite's included, which would let another process checkpoint and
+        // reset the -wal under this store.
+        if exists && options.checksOnOpen { readAhead(path) }
         let connection: Connection
         do {
             connection = try Connection(path: path)
@@ -193,7 +197,6 @@ public final class Store: @unchecked Sendable {
             if version > 0, application == 0, try !Schema.hasSignature(connection) { throw StoreError.notBandit(path: path) }
             // Ours: damaged pages are found before anything is written into the file, not by a later write.
             if options.checksOnOpen && !empty {
-                readAhead(path)
                 let problems = try Self.problems(connection, pragma: "quick_check")
                 if !problems.isEmpty {
                     markDamaged("PRAGMA quick_check: \(problems[0])")
@@ -255,7 +258,8 @@ public final class Store: @unchecked Sendable {
 
     /// Reads a file from start to end into the page cache when it fits there with room to spare.
     /// A check visits pages in key order, scattered over the file: read cold, that costs 23 s per GB
-    /// here, against 9 s after one sequential read (README, "State on disk").
+    /// here, against 9 s after one sequential read (README, "State on disk"). Never call it while
+    /// SQLite has the file open in this process (see `open`).
     private func readAhead(_ file: String) {
         let fd = Foundation.open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }  // SQLite reports what keeps the file from being read.
