@@ -149,6 +149,13 @@ public final class Store: @unchecked Sendable {
             throw errno == EACCES || errno == EROFS
                 ? .readOnly(path: directory) : .cannotOpen(path: lockPath, detail: String(cString: strerror(errno)))
         }
+        // It holds the owner's pid: 0600 like the database, whatever the umask or an older bandit made.
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o777 != 0o600, fchmod(fd, 0o600) != 0 {
+            let detail = "cannot make it private to its owner (0600): \(String(cString: strerror(errno)))"
+            Foundation.close(fd)
+            throw .cannotOpen(path: lockPath, detail: detail)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = pread(fd, &buffer, buffer.count, 0)
@@ -178,6 +185,8 @@ public final class Store: @unchecked Sendable {
         // process holds on it, SQLite's included, which would let another process checkpoint and
         // reset the -wal under this store.
         if exists && options.checksOnOpen { readAhead(path) }
+        // 0600 whatever the umask: SQLite gives the `-wal` and `-shm` it creates the database's mode.
+        if !exists { try createPrivately(path) }
         let connection: Connection
         do {
             connection = try Connection(path: path)
@@ -205,6 +214,8 @@ public final class Store: @unchecked Sendable {
             }
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
+            // Ours, and the `-wal` and `-shm` exist now: files of older versions may be wider than 0600.
+            for file in [path, path + "-wal", path + "-shm"] { try makePrivate(file) }
             // secure_delete=FAST: Debian builds SQLite with secure deletion on, which zeroes every page a
             // pruned checkpoint frees: nine extra WAL pages per Thompson-sampling day for data that is
             // not secret. FAST still zeroes what costs no extra I/O.
@@ -270,6 +281,30 @@ public final class Store: @unchecked Sendable {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
         while read(fd, buffer, chunk) > 0 {}
+    }
+
+    // MARK: Permissions
+
+    /// Creates an empty database file readable and writable by its owner only (SQLite takes an
+    /// empty file for a new database). Before SQLite opens it: see `readAhead` for why.
+    private func createPrivately(_ file: String) throws(StoreError) {
+        let fd = Foundation.open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        // Another process made it meanwhile: it is opened as any existing file is.
+        guard fd >= 0 || errno != EEXIST else { return }
+        guard fd >= 0 else { throw .cannotOpen(path: file, detail: String(cString: strerror(errno))) }
+        defer { Foundation.close(fd) }
+        // The umask may have taken the owner's bits too.
+        guard fchmod(fd, 0o600) == 0 else { throw .cannotOpen(path: file, detail: String(cString: strerror(errno))) }
+    }
+
+    /// Narrows a file of this user's that others may read or write to 0600; a missing file, or
+    /// another user's (which this user cannot change), is left as it is. No descriptor is opened.
+    private func makePrivate(_ file: String) throws(StoreError) {
+        var info = stat()
+        guard stat(file, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { return }
+        guard chmod(file, 0o600) == 0 else {
+            throw .cannotOpen(path: file, detail: "cannot make it private to its owner (0600): \(String(cString: strerror(errno)))")
+        }
     }
 
     static let now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
