@@ -121,6 +121,12 @@ struct DamageCommandTests {
               ( sqlite3 bandit.db .dump | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/'
                 echo 'PRAGMA user_version = \(Store.schemaVersion); PRAGMA application_id = 1112425556;' ) | sqlite3 recovered.db
               """
+        // The manual gives these very lines.
+        let manual = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../man/banditd.8").path
+        let page = try String(contentsOfFile: manual, encoding: .utf8).replacingOccurrences(of: "\\-", with: "-")
+        for line in recover.split(separator: "\n") {
+            #expect(page.contains(line.trimmingCharacters(in: .whitespaces)), "banditd.8 lacks: \(line)")
+        }
         run = try runProgram("/bin/sh", ["-c", "cd \(state) && \(recover) && mv bandit.db bandit.db.damaged && mv recovered.db bandit.db"])
         #expect(run.status == 0, "\(run.stderr)")
         run = try runBandit(["--no-daemon", "--state-dir", state, "-c", "experiments; check; use b; runs 2 days 2"], directory: directory)
