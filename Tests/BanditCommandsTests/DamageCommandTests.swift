@@ -7,9 +7,10 @@ import BanditTestSupport
 import Testing
 
 /// Writes noise over the middle leaf page of `decisions` (in key order, far from where new rows
-/// go) through a connection of its own, as a bad disk would; returns the page's number.
+/// go) through a connection of its own, as a bad disk would; returns the page's number. With
+/// `saving`, the page's bytes are copied there first (by dd, as `writeNoise` writes).
 @discardableResult
-func damageDecisions(_ path: String) throws -> Int {
+func damageDecisions(_ path: String, saving copy: String? = nil) throws -> Int {
     let probe = try Connection(path: path)
     let leaves = try probe.prepare("SELECT pageno FROM dbstat WHERE name = 'decisions' AND pagetype = 'leaf' ORDER BY path")
         .rows { $0.int(0) }
@@ -17,6 +18,10 @@ func damageDecisions(_ path: String) throws -> Int {
     probe.close()
     #expect(leaves.count >= 10, "decisions has \(leaves.count) leaf pages")
     let page = leaves[leaves.count / 2]
+    if let copy {
+        let saved = try runProgram("/bin/dd", ["if=\(path)", "of=\(copy)", "bs=\(pageSize)", "skip=\(page - 1)", "count=1", "status=none"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+    }
     try writeNoise(path, page: page, pageSize: pageSize)
     return page
 }
@@ -54,6 +59,27 @@ struct DamageCommandTests {
         }
         #expect(session.must("experiments").contains("f"))
         #expect([try digest(store.path), try digest(store.path + "-wal")] == before)
+    }
+
+    @Test("check says ok once the damaged page holds its bytes again, and that the store still writes nothing until reopened")
+    func checkAfterRepair() throws {
+        let directory = temporaryDirectory()
+        let first = try makeSession(directory)
+        first.must("new e; world features 5 actions 30; runs 10 days 14")
+        first.workspace.store.close()
+        let session = try makeSession(directory)
+        let store = session.workspace.store
+        defer { store.close() }
+        let saved = temporaryDirectory() + "/page"
+        let page = try damageDecisions(store.path, saving: saved)
+        #expect(session.refused("check").contains("Page \(page)"))
+        let restored = try runProgram("/bin/dd", ["if=\(saved)", "of=\(store.path)", "bs=4096", "seek=\(page - 1)", "count=1",
+                                                  "conv=notrunc", "status=none"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let answer = session.must("check")
+        #expect(answer.hasPrefix("ok: \(store.path), ") && answer.hasSuffix("the store writes nothing more until it is opened again"),
+                "\(answer)")
+        #expect(session.refused("new f").hasPrefix("the store \(store.path) is damaged"))
     }
 
     @Test("banditd refuses a damaged store when it starts, and the client says why in one line; nothing is written",

@@ -27,7 +27,10 @@ enum CheckCommand {
         }
         let took = clock.now - started
         guard report.isSound else { throw StoreError.failedCheck(path: store.path, problems: report.problems, more: report.more) }
-        return .text("ok: \(store.path), \(formatBytes(report.bytes)) (\(report.pages) pages), checked in \(formatDuration(took))")
+        let answer = "ok: \(store.path), \(formatBytes(report.bytes)) (\(report.pages) pages), checked in \(formatDuration(took))"
+        // Damage found before and not now (the page was written back): writes stay stopped all the same.
+        guard let damage = store.damageDetail else { return .text(answer) }
+        return .text(answer + "; but damage was found before (\(damage)): the store writes nothing more until it is opened again")
     }
 
     /// Bytes in decimal units, three significant digits: `184 KB`, `1.09 GB`.
