@@ -19,8 +19,8 @@ extension Command {
         WorldCommand.command, SetCommand.command, SettingsCommand.command, PolicyCommand.command, DayCommand.command,
         FitCommand.command, StepCommand.command, ResetCommand.command, RunsCommand.command, CompareCommand.command,
         JobsCommand.command, ResumeCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
-        BetasCommand.command, LogCommand.command, PlotCommand.command, ExportCommand.command, HelpCommand.command,
-        ShutdownCommand.command, QuitCommand.command,
+        BetasCommand.command, LogCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
+        HelpCommand.command, ShutdownCommand.command, QuitCommand.command,
     ]
 
     /// Finds a command by name, alias or unique prefix.

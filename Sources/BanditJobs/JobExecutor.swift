@@ -76,7 +76,8 @@ public struct JobExecutor: Sendable {
     ///
     /// On an error the job is stored as failed with the error's sentence, or as interrupted when the
     /// error may pass (a full disk, an I/O error) so that `resume` can continue it; the error is
-    /// rethrown, together with the state's own failure if that could not be stored either.
+    /// rethrown, together with the state's own failure if that could not be stored either. A damaged
+    /// store stores nothing more: the job is left as it was stored, `running`.
     public func execute(
         jobID: Int64, live: inout LiveRun?, shouldStop: @escaping @Sendable () -> JobStop? = { nil },
         progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -103,6 +104,9 @@ public struct JobExecutor: Sendable {
             if case .stopped(let stop) = outcome { try store.setJobState(id: jobID, stop.state, message: stop.message) }
             return outcome
         } catch {
+            // A damaged store refuses every write, this job's state too: the job stays stored as
+            // running (listed as interrupted) and is told so, once, instead of a refusal of the refusal.
+            if case .damaged? = error as? StoreError { throw JobError.stoppedByDamage(jobID, "\(error)") }
             let passing = (error as? StoreError).map { if case .full = $0 { true } else if case .io = $0 { true } else { false } } ?? false
             do {
                 try store.setJobState(id: jobID, passing ? .interrupted : .failed, message: "\(error)")
@@ -150,12 +154,15 @@ public enum JobError: Error, CustomStringConvertible, Sendable, Equatable {
     case notResumable(Int64, JobState)
     case liveRunReplaced(Int64)
     case stateLost(error: String, state: String)
+    /// The store found its file damaged while the job played: it stopped, and no state could be stored.
+    case stoppedByDamage(Int64, String)
 
     public var description: String {
         switch self {
         case .notResumable(let id, let state): "job \(id) is \(state.rawValue): nothing to continue"
         case .liveRunReplaced(let id): "job \(id): its live run was replaced (policy, reset or world): nothing to continue"
         case .stateLost(let error, let state): "\(error) (and the job's state could not be stored: \(state))"
+        case .stoppedByDamage(let id, let damage): "job \(id) stopped, its state not stored (no more writes): \(damage)"
         }
     }
 }

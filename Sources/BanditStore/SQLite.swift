@@ -12,6 +12,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var isNotADatabase: Bool { code & 0xff == SQLITE_NOTADB }
     public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
     public var isIOError: Bool { code & 0xff == SQLITE_IOERR || code & 0xff == SQLITE_CANTOPEN }
+    /// SQLITE_CORRUPT: a page of the file (or of its `-wal`) is not what SQLite wrote there.
+    public var isCorrupt: Bool { code & 0xff == SQLITE_CORRUPT }
 
     public var description: String { message }
 }
@@ -48,6 +50,14 @@ final class Connection {
     }
 
     var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    /// From now on, when this is the last connection to close, SQLite leaves the `-wal` file as it
+    /// is instead of copying its pages into the database file (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE).
+    func keepWALOnClose() {
+        // The call fails only for an option SQLite does not know, and this one is in every version
+        // since 3.16, whose header this code is compiled against: there is no failure to report.
+        _ = bandit_sqlite_no_checkpoint_on_close(handle)
+    }
 
     func error(_ code: Int32) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))

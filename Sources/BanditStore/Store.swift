@@ -13,10 +13,14 @@ public struct StoreOptions: Sendable {
     public var synchronous: Synchronous
     /// Caps the database's size in pages (tests use it to make the disk look full).
     public var maximumPages: Int?
+    /// Runs `PRAGMA quick_check` before opening an existing file for writing, and refuses a damaged
+    /// one. It reads every page: seconds per GB (README, "State on disk", has the figure).
+    public var checksOnOpen: Bool
 
-    public init(synchronous: Synchronous = .normal, maximumPages: Int? = nil) {
+    public init(synchronous: Synchronous = .normal, maximumPages: Int? = nil, checksOnOpen: Bool = true) {
         self.synchronous = synchronous
         self.maximumPages = maximumPages
+        self.checksOnOpen = checksOnOpen
     }
 }
 
@@ -31,7 +35,8 @@ public struct StoreOptions: Sendable {
 /// runs keep only their latest.
 ///
 /// One file per table family holds its records' SQL and readers: `Store+Experiments.swift`,
-/// `Store+Runs.swift` (runs, days, decisions, checkpoints), `Store+Jobs.swift`, `Store+Results.swift`.
+/// `Store+Runs.swift` (runs, days, decisions, checkpoints), `Store+Jobs.swift`, `Store+Results.swift`;
+/// `Store+Integrity.swift` holds the checks that find a damaged file and what the store does then.
 public final class Store: @unchecked Sendable {
     public static let databaseName = "bandit.db"
     public static let schemaVersion = Schema.version
@@ -53,6 +58,11 @@ public final class Store: @unchecked Sendable {
     private var idleReaders: [Connection] = []
     private var readersClosed = false
     private let readersLock = NSLock()
+    /// What SQLite said when it first found the file damaged (SQLITE_CORRUPT, or SQLITE_NOTADB once
+    /// open) on any connection, or what a check found; owned by `damageLock`. Never cleared: from
+    /// then on no write is attempted, and only a recovered file, opened anew, is written again.
+    var damage: String?
+    let damageLock = NSLock()
 
     /// Opens (creating if needed) the store of a state directory and takes its exclusive lock.
     public init(directory: String, options: StoreOptions = StoreOptions()) throws(StoreError) {
@@ -70,20 +80,30 @@ public final class Store: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Closes the database (SQLite checkpoints and removes the `-wal` file) and releases the lock.
+    /// Closes the database (SQLite checkpoints and removes the `-wal` file, unless the file is
+    /// damaged) and releases the lock.
     public func close() {
         // Readers first: SQLite removes the `-wal` file when the last connection closes.
         readersLock.withLock {
             readersClosed = true
-            for reader in idleReaders { reader.close() }
+            for reader in idleReaders { retire(reader) }
             idleReaders.removeAll()
         }
         lock.lock()
         defer { lock.unlock() }
         decisionInserts.removeAll()
-        connection?.close()
+        if let connection { retire(connection) }
         connection = nil
         releaseLock()
+    }
+
+    /// Closes one of the store's connections. Once the file is damaged, the last connection to
+    /// close must not checkpoint, which would copy the `-wal`'s pages into the damaged file: a
+    /// `-wal` holding pages stays beside it for recovery (an empty one goes, as usual).
+    private func retire(_ connection: Connection) {
+        var wal = stat()
+        if damageDetail != nil && stat(path + "-wal", &wal) == 0 && wal.st_size > 0 { connection.keepWALOnClose() }
+        connection.close()
     }
 
     // MARK: Opening
@@ -104,6 +124,13 @@ public final class Store: @unchecked Sendable {
         guard fd >= 0 else {
             throw errno == EACCES || errno == EROFS
                 ? .readOnly(path: directory) : .cannotOpen(path: lockPath, detail: String(cString: strerror(errno)))
+        }
+        // It holds the owner's pid: 0600 like the database, whatever the umask or an older bandit made.
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o777 != 0o600, fchmod(fd, 0o600) != 0 {
+            let detail = "cannot make it private to its owner (0600): \(String(cString: strerror(errno)))"
+            Foundation.close(fd)
+            throw .cannotOpen(path: lockPath, detail: detail)
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)
@@ -130,6 +157,12 @@ public final class Store: @unchecked Sendable {
         let exists = FileManager.default.fileExists(atPath: path)
         if exists && access(path, W_OK) != 0 { throw .readOnly(path: path) }
         if access(directory, W_OK) != 0 { throw .readOnly(path: directory) }
+        // Before SQLite opens the file: closing a descriptor of a file drops every POSIX lock this
+        // process holds on it, SQLite's included, which would let another process checkpoint and
+        // reset the -wal under this store.
+        if exists && options.checksOnOpen { readAhead(path) }
+        // 0600 whatever the umask: SQLite gives the `-wal` and `-shm` it creates the database's mode.
+        if !exists { try createPrivately(path) }
         let connection: Connection
         do {
             connection = try Connection(path: path)
@@ -147,8 +180,18 @@ public final class Store: @unchecked Sendable {
             if version > Schema.version { throw StoreError.newerSchema(path: path, found: version, supported: Schema.version) }
             if version == 0 && !empty { throw StoreError.notBandit(path: path) }
             if version > 0, application == 0, try !Schema.hasSignature(connection) { throw StoreError.notBandit(path: path) }
+            // Ours: damaged pages are found before anything is written into the file, not by a later write.
+            if options.checksOnOpen && !empty {
+                let problems = try Self.problems(connection, pragma: "quick_check")
+                if !problems.isEmpty {
+                    markDamaged("PRAGMA quick_check: \(problems[0])")
+                    throw StoreError.damagedOnOpen(path: path, problems: problems, more: problems.count >= Self.problemLimit)
+                }
+            }
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
+            // Ours, and the `-wal` and `-shm` exist now: files of older versions may be wider than 0600.
+            for file in [path, path + "-wal", path + "-shm"] { try makePrivate(file) }
             // secure_delete=FAST: Debian builds SQLite with secure deletion on, which zeroes every page a
             // pruned checkpoint frees: nine extra WAL pages per Thompson-sampling day for data that is
             // not secret. FAST still zeroes what costs no extra I/O.
@@ -164,13 +207,59 @@ public final class Store: @unchecked Sendable {
             if application == 0 { try connection.execute("PRAGMA application_id=\(Schema.applicationID)") }
             try Self.markLostJobs(connection)
         } catch let error as StoreError {
-            connection.close()
+            retire(connection)
             self.connection = nil
             throw error
         } catch {
-            connection.close()
+            // SQLite itself may find the damage first (reading the schema, say): the same refusal.
+            var failure = translate(error)
+            if case .damaged(_, let detail) = failure {
+                markDamaged(detail)
+                failure = .damagedOnOpen(path: path, problems: [detail], more: false)
+            }
+            retire(connection)
             self.connection = nil
-            throw translate(error)
+            throw failure
+        }
+    }
+
+    /// Reads a file from start to end into the page cache when it fits there with room to spare.
+    /// A check visits pages in key order, scattered over the file: read cold, that costs 23 s per GB
+    /// here, against 9 s after one sequential read (README, "State on disk"). Never call it while
+    /// SQLite has the file open in this process (see `open`).
+    private func readAhead(_ file: String) {
+        let fd = Foundation.open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }  // SQLite reports what keeps the file from being read.
+        defer { Foundation.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, UInt64(info.st_size) < ProcessInfo.processInfo.physicalMemory / 4 else { return }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while read(fd, buffer, chunk) > 0 {}
+    }
+
+    // MARK: Permissions
+
+    /// Creates an empty database file readable and writable by its owner only (SQLite takes an
+    /// empty file for a new database). Before SQLite opens it: see `readAhead` for why.
+    private func createPrivately(_ file: String) throws(StoreError) {
+        let fd = Foundation.open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        // Another process made it meanwhile: it is opened as any existing file is.
+        guard fd >= 0 || errno != EEXIST else { return }
+        guard fd >= 0 else { throw .cannotOpen(path: file, detail: String(cString: strerror(errno))) }
+        defer { Foundation.close(fd) }
+        // The umask may have taken the owner's bits too.
+        guard fchmod(fd, 0o600) == 0 else { throw .cannotOpen(path: file, detail: String(cString: strerror(errno))) }
+    }
+
+    /// Narrows a file of this user's that others may read or write to 0600; a missing file, or
+    /// another user's (which this user cannot change), is left as it is. No descriptor is opened.
+    private func makePrivate(_ file: String) throws(StoreError) {
+        var info = stat()
+        guard stat(file, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { return }
+        guard chmod(file, 0o600) == 0 else {
+            throw .cannotOpen(path: file, detail: "cannot make it private to its owner (0600): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -206,19 +295,21 @@ public final class Store: @unchecked Sendable {
         if error.isNotADatabase { return .notADatabase(path: path) }
         if error.isReadOnly { return .readOnly(path: path) }
         if error.isIOError { return .io(path: path, detail: error.message) }
-        if error.code & 0xff == SQLITE_CORRUPT { return .corrupt(path: path, detail: error.message) }
+        if error.isCorrupt { return .damaged(path: path, detail: error.message) }
         return .database(path: path, detail: error.message)
     }
 
-    /// Runs `body` under the store's lock with the writing connection, translating errors.
+    /// Runs `body` under the store's lock with the writing connection, translating errors. Refused
+    /// before anything touches the file once the file is known to be damaged.
     func locked<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
         guard let connection else { throw .closed(path: path) }
+        if let damage = damageDetail { throw .damaged(path: path, detail: damage) }
         do {
             return try body(connection)
         } catch {
-            throw translate(error)
+            throw failure(error)
         }
     }
 
@@ -236,24 +327,33 @@ public final class Store: @unchecked Sendable {
 
     /// Runs `body` with a read-only connection of its own inside one read transaction: it sees the
     /// state of the last commit before it began, whatever commits meanwhile, and waits for no writer.
-    func reading<T>(_ body: (Connection) throws -> T) throws(StoreError) -> T {
-        let reader = try borrowReader()
+    /// With `fresh`, the connection is a new one, whose cache holds no page read before.
+    func reading<T>(fresh: Bool = false, _ body: (Connection) throws -> T) throws(StoreError) -> T {
+        let reader = try borrowReader(fresh: fresh)
         // A reader whose transaction did not end cleanly is closed, not lent again.
         var reusable = false
-        defer { reusable ? giveBack(reader) : reader.close() }
+        defer { reusable ? giveBack(reader) : retire(reader) }
         do {
             try reader.statement("BEGIN").run()
             let result = Result { try body(reader) }
-            try reader.statement("COMMIT").run()
-            reusable = true
+            do {
+                try reader.statement("COMMIT").run()
+                reusable = true
+            } catch {
+                // A read that met damaged pages (a check) may fail to end: what it read stands, and
+                // the damage is noted.
+                guard case .success = result, let damage = Self.damageReport(in: error) else { throw error }
+                markDamaged(damage.message)
+            }
             return try result.get()
         } catch {
-            throw translate(error)
+            // Reads go on after damage, each as far as the pages it needs are sound.
+            throw failure(error)
         }
     }
 
-    private func borrowReader() throws(StoreError) -> Connection {
-        let idle: Connection?? = readersLock.withLock { readersClosed ? nil : .some(idleReaders.popLast()) }
+    private func borrowReader(fresh: Bool) throws(StoreError) -> Connection {
+        let idle: Connection?? = readersLock.withLock { readersClosed ? nil : .some(fresh ? nil : idleReaders.popLast()) }
         guard let idle else { throw .closed(path: path) }
         if let idle { return idle }
         do {
@@ -261,7 +361,7 @@ public final class Store: @unchecked Sendable {
             try reader.execute("PRAGMA query_only=ON")
             return reader
         } catch {
-            throw translate(error)
+            throw failure(error)
         }
     }
 
@@ -271,7 +371,7 @@ public final class Store: @unchecked Sendable {
             idleReaders.append(reader)
             return true
         }
-        if !keep { reader.close() }
+        if !keep { retire(reader) }
     }
 
     // MARK: Maintenance
@@ -284,8 +384,4 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
-    public func integrityCheck() throws(StoreError) -> String {
-        try reading { c in try c.prepare("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ") }
-    }
 }

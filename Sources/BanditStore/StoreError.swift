@@ -11,6 +11,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case io(path: String, detail: String)
     case cannotOpen(path: String, detail: String)
     case corrupt(path: String, detail: String)
+    /// `PRAGMA quick_check` found the file damaged as the store opened it (its first problems, and
+    /// whether it stopped before the last): refused.
+    case damagedOnOpen(path: String, problems: [String], more: Bool)
+    /// SQLite met a damaged page while the store served: no write is attempted from then on.
+    case damaged(path: String, detail: String)
+    /// `check` (`PRAGMA integrity_check`) found problems: its first ones, and whether there are more.
+    case failedCheck(path: String, problems: [String], more: Bool)
     case noSuchExperiment(String)
     case experimentExists(String)
     case noSuchRun(Int64)
@@ -38,6 +45,14 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             "cannot open \(path) (\(detail)); check that the directory exists and is writable"
         case .corrupt(let path, let detail):
             "\(path) holds inconsistent data (\(detail)); restore a backup or move it away"
+        case .damagedOnOpen(let path, let problems, let more):
+            "\(path) is damaged and was not opened (PRAGMA quick_check: \(Self.list(problems, shown: 3, more: more))); nothing was written to it; "
+                + Self.recovery(path)
+        case .damaged(let path, let detail):
+            "the store \(path) is damaged (\(detail)): it writes nothing more; 'check' lists the problems; " + Self.recovery(path)
+        case .failedCheck(let path, let problems, let more):
+            "\(path) is damaged (PRAGMA integrity_check: \(Self.list(problems, shown: problems.count, more: more))): the store writes nothing more; "
+                + Self.recovery(path)
         case .noSuchExperiment(let name): "no experiment named '\(name)'"
         case .experimentExists(let name): "an experiment named '\(name)' already exists"
         case .noSuchRun(let id): "no run \(id)"
@@ -45,5 +60,26 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .closed(let path): "\(path) is closed"
         case .database(let path, let detail): "\(path): \(detail)"
         }
+    }
+
+    /// Problems a check reported, in one line: the first `shown`, and whether there are more (a
+    /// check stops at its limit, so beyond it their number is unknown).
+    private static func list(_ problems: [String], shown: Int, more: Bool) -> String {
+        let rest = problems.count - min(problems.count, shown)
+        let listed = problems.prefix(shown).joined(separator: "; ")
+        return listed + (more ? "; and more" : rest > 0 ? "; and \(rest) more" : "")
+    }
+
+    /// How to get back what a damaged file still holds, in one sentence (banditd(8) has the steps).
+    public static func recovery(_ path: String) -> String {
+        let recovered = (path.lastIndex(of: "/").map { String(path[...$0]) } ?? "") + "recovered.db"
+        return "recover what is readable with \"sqlite3 \(shellQuoted(path)) .recover | sqlite3 \(shellQuoted(recovered))\", "
+            + "then, with no daemon running, move the damaged file aside and recovered.db in its place (banditd(8), RECOVERY)"
+    }
+
+    /// A path as a shell reads it back: in single quotes when it holds anything but plain characters.
+    private static func shellQuoted(_ path: String) -> String {
+        let plain = path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+,:@%".contains($0)) }
+        return plain ? path : "'" + path.map { $0 == "'" ? "'\\''" : String($0) }.joined() + "'"
     }
 }

@@ -7,9 +7,6 @@ import Foundation
 import BanditTestSupport
 import Testing
 
-/// The bytes of a file, to prove a refusal left it untouched.
-func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
-
 func banditExecutable() throws -> String { try builtExecutable("bandit") }
 
 @discardableResult

@@ -60,3 +60,41 @@ public func stopDaemon(_ stateDirectory: String) {
     kill(pid, SIGTERM)
     for _ in 0..<500 where kill(pid, 0) == 0 { usleep(20_000) }
 }
+
+/// The bytes of a file, to prove a refusal left it untouched (nil when there is no such file).
+public func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+public struct WriteFailed: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Writes a page of noise over page `page` (1-based) of a SQLite file, as a bad disk or a stray
+/// program would; from a fixed seed, so that every run of a test meets the same damage. Another
+/// process (dd) writes it: closing a descriptor of the file here would drop the POSIX locks that
+/// SQLite holds on it in this process.
+public func writeNoise(_ path: String, page: Int, pageSize: Int) throws {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let noise = (0..<pageSize).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let noiseFile = temporaryDirectory("noise") + "/page"
+    guard FileManager.default.createFile(atPath: noiseFile, contents: Data(noise)) else {
+        throw WriteFailed(description: "cannot write \(noiseFile)")
+    }
+    let (status, _, stderr) = try runProgram("/bin/dd", ["if=\(noiseFile)", "of=\(path)", "bs=\(pageSize)", "seek=\(page - 1)",
+                                                         "count=1", "conv=notrunc", "status=none"])
+    guard status == 0 else { throw WriteFailed(description: "dd could not write page \(page) of \(path): \(stderr)") }
+}
+
+/// A file's SHA-256, or nil when there is no such file, to prove a file unchanged while a store in
+/// this process has it open: another process reads it, as reading it here would drop SQLite's locks
+/// (see `writeNoise`).
+public func digest(_ path: String) throws -> String? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    let (status, stdout, stderr) = try runProgram("/usr/bin/sha256sum", [path])
+    guard status == 0, let hash = stdout.split(separator: " ").first else {
+        throw WriteFailed(description: "sha256sum \(path) failed: \(stderr)")
+    }
+    return String(hash)
+}
