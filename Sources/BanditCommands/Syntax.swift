@@ -1,4 +1,4 @@
-// Lines into commands: tokens, comments, `;` separators, a trailing `&`, and generic argument binding.
+// Lines into commands: tokens, comments, `;` and `&` separators, and generic argument binding.
 
 /// One command as typed: its words, and whether it ends with `&` (run in the background).
 public struct ParsedCommand: Sendable, Equatable {
@@ -12,7 +12,8 @@ public struct ParsedCommand: Sendable, Equatable {
 }
 
 /// Splits a line into commands: whitespace separates words, quotes ('…' or "…") keep spaces, `#`
-/// at the start of a word begins a comment, `;` separates commands, a final `&` runs in the background.
+/// at the start of a word begins a comment, `;` separates commands, and `&` ends a command that runs
+/// in the background (as in a shell: `runs 40 & stats` starts the job, then shows the stats).
 public func parseLine(_ line: String) throws(CommandError) -> [ParsedCommand] {
     var commands: [ParsedCommand] = []
     var words: [String] = []
@@ -24,16 +25,9 @@ public func parseLine(_ line: String) throws(CommandError) -> [ParsedCommand] {
         word = ""
         inWord = false
     }
-    func endCommand() {
+    func endCommand(background: Bool = false) throws(CommandError) {
         endWord()
-        var background = false
-        if words.last == "&" {
-            words.removeLast()
-            background = true
-        } else if let last = words.last, last.count > 1, last.hasSuffix("&") {
-            words[words.count - 1] = String(last.dropLast())
-            background = true
-        }
+        if background && words.isEmpty { throw .usage("nothing before '&' to run in the background") }
         if !words.isEmpty { commands.append(ParsedCommand(words: words, background: background)) }
         words = []
     }
@@ -47,9 +41,10 @@ public func parseLine(_ line: String) throws(CommandError) -> [ParsedCommand] {
             quote = character
             inWord = true
         case "#" where !inWord:
-            endCommand()
+            try endCommand()
             return commands
-        case ";": endCommand()
+        case ";": try endCommand()
+        case "&": try endCommand(background: true)
         case _ where character.isWhitespace: endWord()
         default:
             word.append(character)
@@ -57,7 +52,7 @@ public func parseLine(_ line: String) throws(CommandError) -> [ParsedCommand] {
         }
     }
     if quote != nil { throw .usage("unterminated quote") }
-    endCommand()
+    try endCommand()
     return commands
 }
 

@@ -5,8 +5,9 @@ import BanditServer
 import Foundation
 
 enum Script {
-    /// Runs the lines in order; returns the exit status.
-    static func run(lines: [String], runner: Runner, keepGoing: Bool) -> Int32 {
+    /// Runs the lines in order, each as soon as it is read; returns the exit status. `numbered`:
+    /// errors say which line they come from.
+    static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool) -> Int32 {
         var status: Int32 = 0
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
@@ -19,7 +20,7 @@ enum Script {
                 guard !failed else { return }
                 // A file the client could not write fails the command as the daemon's errors do.
                 if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
-                    let location = lines.count > 1 ? "line \(number + 1): " : ""
+                    let location = numbered ? "line \(number + 1): " : ""
                     FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
                     failed = true
                 }

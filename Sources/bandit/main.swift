@@ -119,21 +119,21 @@ do {
 
 let status: Int32
 if let commands = options.commands {
-    status = Script.run(lines: [commands], runner: runner, keepGoing: options.keepGoing)
+    status = Script.run(lines: [commands], numbered: false, runner: runner, keepGoing: options.keepGoing)
 } else if let script = options.script {
     guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
         runner.close()
         fail("cannot read \(script)", status: 1)
     }
-    status = Script.run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-                        runner: runner, keepGoing: options.keepGoing)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing)
 } else if isatty(STDIN_FILENO) == 1 {
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
     status = LineEditor(runner: runner, historyFile: history).run()
 } else {
-    var lines: [String] = []
-    while let line = readLine(strippingNewline: true) { lines.append(line) }
-    status = Script.run(lines: lines, runner: runner, keepGoing: options.keepGoing)
+    // Each line runs as it arrives, so that a program feeding bandit sees each reply before it sends more.
+    status = Script.run(lines: AnySequence { AnyIterator { readLine(strippingNewline: true) } }, numbered: true,
+                        runner: runner, keepGoing: options.keepGoing)
 }
 runner.close()
 exit(status)

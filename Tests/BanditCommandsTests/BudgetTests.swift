@@ -38,7 +38,7 @@ struct BudgetTests {
         return kilobytes * 1024
     }
 
-    @Test("the estimate bounds the measured peak memory, within a factor of three", arguments: [
+    @Test("the estimate bounds the measured peak memory, within a factor of three", .timeLimit(.minutes(2)), arguments: [
         // Each dominated by another buffer: XᵀX per post, the ensemble's coefficients, the bootstrap's log.
         ("world features 12 actions 20000; policy greedy; day", "greedy", 12, 20000, 100, 1),
         ("world features 12 actions 1000; policy ts 500; set decisions 10; day", "ts:500", 12, 1000, 10, 1),

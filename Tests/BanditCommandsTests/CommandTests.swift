@@ -27,6 +27,12 @@ struct CommandTests {
         ])
         #expect(try parseLine("export curves 'my file.csv'") == [ParsedCommand(words: ["export", "curves", "my file.csv"], background: false)])
         #expect(try parseLine("runs 40 &") == [ParsedCommand(words: ["runs", "40"], background: true)])
+        // `&` ends a command as in a shell, with or without spaces; quoted, it is a character.
+        #expect(try parseLine("runs 40& stats;use 'a&b'") == [
+            ParsedCommand(words: ["runs", "40"], background: true), ParsedCommand(words: ["stats"], background: false),
+            ParsedCommand(words: ["use", "a&b"], background: false),
+        ])
+        #expect(throws: CommandError.usage("nothing before '&' to run in the background")) { try parseLine("runs 40 && stats") }
         #expect(try parseLine("   # only a comment").isEmpty)
         #expect(throws: CommandError.self) { try parseLine("export curves 'unterminated") }
     }

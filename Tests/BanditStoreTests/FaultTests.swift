@@ -177,7 +177,10 @@ struct FaultTests {
         }
         let check = try Connection(path: path)
         #expect(try check.integer("PRAGMA user_version") == 1)
-        try check.execute("ALTER TABLE checkpoints DROP COLUMN picks")
+        // Repaired: what version 1 had, so that every later migration applies.
+        try check.execute("""
+            ALTER TABLE checkpoints DROP COLUMN picks; ALTER TABLE jobs DROP COLUMN crashes; ALTER TABLE jobs DROP COLUMN days_at_start
+            """)
         check.close()
         let store = try Store(directory: directory)
         defer { store.close() }

@@ -196,7 +196,10 @@ struct StoreTests {
         store.close()
         // What version 1 wrote: no picks column.
         let raw = try Connection(path: directory + "/bandit.db")
-        try raw.execute("ALTER TABLE checkpoints DROP COLUMN picks; PRAGMA user_version=1")
+        try raw.execute("""
+            ALTER TABLE checkpoints DROP COLUMN picks; ALTER TABLE jobs DROP COLUMN crashes;
+            ALTER TABLE jobs DROP COLUMN days_at_start; PRAGMA user_version=1
+            """)
         raw.close()
         store = try Store(directory: directory)
         defer { store.close() }
