@@ -108,6 +108,40 @@ public enum ManPage {
             shows; one stopped by a full disk or an I/O error is left interrupted, and
             .B resume
             continues it once the cause is gone.
+            .SH RESOURCES
+            Before
+            .BR world ,
+            .BR policy ,
+            .B set
+            and every job
+            .RB ( runs ,
+            .BR compare ,
+            .BR day ,
+            .BR step ,
+            .BR resume )
+            the program estimates what the work will take, from the sizes of the engine's buffers: the most
+            memory it holds at once (the ensembles' coefficients, B \\(mu K \\(mu d doubles, with their copies on
+            the way to the store; X\\(aqX per post; the log a Thompson\\-sampling run keeps for its refits; the
+            day's decisions) and the bytes it adds to the database (about 31 per logged decision, and each
+            run's last checkpoint). Work that does not fit is refused, changing nothing, with one sentence
+            giving the estimate and the limit:
+            .IR "runs 1000000 days 14: the job would write about 50 TB to DIR/bandit.db; the limit is 40 GB (half the free space; disk_limit in bandit.conf sets another)" .
+            The limits are
+            .B memory_limit
+            (default: half the machine's memory, or of its cgroup's limit), counting the jobs already
+            running, and
+            .B disk_limit
+            (default: half the file system's free space when the job starts, less what running jobs have
+            still to write), both in
+            .IR bandit.conf .
+            A checkpoint larger than SQLite keeps in one value (1 GB) is refused whatever the limits. A job
+            that needs a quarter of a limit or more (or over 1 GB) says its estimate as it starts.
+            .PP
+            A job during which the daemon died twice in a row without completing a day (one that needs more
+            than the machine has, despite the estimate) is not resumed again at each start: it is stored as
+            failed with the reason, the daemon serves the rest, and
+            .B resume J
+            naming it retries it.
             .SH OPTIONS
             .TP
             .BI \\-\\-state\\-dir " DIR"
