@@ -1,5 +1,6 @@
 // bandit and banditd find the same state directory from the same settings, and banditd says only what is true.
 
+import BanditCommands
 @testable import BanditServer
 import BanditTestSupport
 import Foundation
@@ -82,5 +83,31 @@ struct SettingsTests {
                 "\(error)".contains("command line: \(sentence)")
             }
         }
+    }
+}
+
+@Suite("Resource settings")
+struct ResourceSettingsTests {
+    @Test("memory_limit and disk_limit: sizes in powers of 1000 or 1024, auto, anything else refused with the file and line")
+    func limits() throws {
+        #expect(Settings.bytes("8GB") == 8_000_000_000)
+        #expect(Settings.bytes("512 M") == 512_000_000)
+        #expect(Settings.bytes("1.5GiB") == 1_610_612_736)
+        #expect(Settings.bytes("1000000") == 1_000_000)
+        #expect(Settings.bytes("lots") == nil && Settings.bytes("8 parsecs") == nil && Settings.bytes("1e400") == nil)
+        var settings = Settings()
+        try settings.set("memory_limit", "2GB", source: "test")
+        try settings.set("disk_limit", "auto", source: "test")
+        #expect(settings.resourceLimits() == ResourceLimits(memory: 2_000_000_000, disk: nil))
+        #expect(throws: SettingsError.self) { try settings.set("disk_limit", "0", source: "test") }
+        do {
+            try settings.set("memory_limit", "plenty", source: "bandit.conf:7")
+            Issue.record("'plenty' was taken")
+        } catch {
+            #expect(error.description == "bandit.conf:7: memory_limit must be auto or a size such as 8GB or 512MB, not 'plenty'")
+        }
+        // auto: half of what the machine (or its cgroup) gives this process.
+        let automatic = Settings().resourceLimits()
+        #expect(automatic.memory == Settings.machineMemory() / 2 && automatic.memory > 0 && automatic.disk == nil)
     }
 }
