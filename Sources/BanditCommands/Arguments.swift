@@ -177,9 +177,10 @@ extension Argument where Value == Policy {
 extension Argument where Value == [Policy] {
     /// Any number of policies, each once (a repeated one is left out), in the order given.
     static func policies(_ name: String, optional: Bool, help: String) -> Self {
+        // As typed, repeats included: `compare` refuses them, `plot` shows each curve once.
         Self(name, .policy, optional: optional, repeating: true, help: help) { values in
             var policies: [Policy] = []
-            for case .policy(let policy) in values where !policies.contains(policy) { policies.append(policy) }
+            for case .policy(let policy) in values { policies.append(policy) }
             return policies
         }
     }

@@ -80,6 +80,8 @@ struct CommandTests {
             ("betas 9", "ACTION must be from 0 to 3"),
             ("compare", "missing POLICY"),
             ("compare greedy runs x", "runs must be an integer"),
+            ("compare greedy eps:0.1 greedy", "greedy is named twice: each policy's curve is stored under its label"),
+            ("compare ts:30 eps 0.1 ts 30", "ts:30 is named twice"),
             ("resume 99", "no job 99 in experiment e"),
             ("resume", "no interrupted or cancelled job to resume"),
             ("export", "missing WHAT"),

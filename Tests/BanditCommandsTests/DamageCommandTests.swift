@@ -94,7 +94,7 @@ struct DamageCommandTests {
         let before = contents(path)
         run = try runBandit((daemon ? [] : ["--no-daemon"]) + ["--state-dir", state, "-c", "experiments"], directory: directory)
         #expect(run.status == 1)
-        let said = daemon ? "bandit: banditd could not start: banditd: \(path) is damaged" : "bandit: \(path) is damaged"
+        let said = daemon ? "bandit: banditd could not start: \(path) is damaged" : "bandit: \(path) is damaged"
         #expect(run.stderr.hasPrefix(said), "\(run.stderr)")
         #expect(run.stderr.contains("was not opened (PRAGMA quick_check: Page \(page)") && run.stderr.contains("nothing was written"))
         #expect(run.stderr.contains("sqlite3 \(path) .recover | sqlite3 \(state)/recovered.db"), "\(run.stderr)")

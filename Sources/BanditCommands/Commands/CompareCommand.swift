@@ -16,6 +16,12 @@ enum CompareCommand {
             """, examples: ["compare greedy eps:0.1 ts:30 runs 10"], handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {
-        try RunsCommand.start(&call, policies: call[Self.policies], runs: call[Self.runs], days: call[Self.days])
+        let policies = call[Self.policies]
+        // Each curve is stored under its policy's label: a second one would overwrite the first.
+        var seen = Set<String>()
+        for policy in policies where !seen.insert(policy.label).inserted {
+            throw CommandError.usage("\(policy.label) is named twice: each policy's curve is stored under its label")
+        }
+        return try RunsCommand.start(&call, policies: policies, runs: call[Self.runs], days: call[Self.days])
     }
 }

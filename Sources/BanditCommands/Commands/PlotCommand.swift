@@ -18,7 +18,9 @@ enum PlotCommand {
     static func run(_ call: inout Invocation) throws -> Reply {
         let experiment = try call.session.currentExperiment()
         // The client writes the file, at the path it reads in the line itself: here it only says "an SVG".
-        let file = call[Self.file], policies = call[Self.policies]
+        let file = call[Self.file]
+        var policies: [Policy] = []
+        for policy in call[Self.policies] where !policies.contains(policy) { policies.append(policy) }
         let world = experiment.world
         var title = "experiment \(experiment.name)"
         if let world { title += ": d=\(world.features), K=\(world.actions)" }
