@@ -165,6 +165,19 @@ extension Argument where Value: RawRepresentable & CaseIterable & Sendable, Valu
     }
 }
 
+extension Argument {
+    /// A word that may be given or not (`new e replace`): one of `Choice`'s cases, or nil.
+    static func optionalChoice<Choice>(_ name: String, help: String) -> Self
+    where Value == Choice?, Choice: RawRepresentable & CaseIterable & Sendable, Choice.RawValue == String {
+        Self(name, .choice(Choice.allCases.map(\.rawValue)), optional: true, help: help) { values in
+            values.first.map { given in
+                guard let chosen = Choice(rawValue: BanditCommands.word(given)) else { preconditionFailure("\(given) is not a choice") }
+                return chosen
+            }
+        }
+    }
+}
+
 extension Argument where Value == Policy {
     static func policy(_ name: String, help: String) -> Self {
         Self(name, .policy, help: help) { values in
@@ -203,6 +216,7 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
         return (.real(value), 1)
     case .choice(let words):
         guard let word = words.first(where: { $0 == token.lowercased() }) else {
+            if words.count == 1 { throw .badValue("expected '\(words[0])' here, not '\(echo(token))'") }
             throw .badValue("\(label) must be one of \(words.joined(separator: ", ")), not '\(echo(token))'")
         }
         return (.word(word), 1)

@@ -54,7 +54,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             "\(path) is damaged (PRAGMA integrity_check: \(Self.list(problems, shown: problems.count, more: more))): the store writes nothing more; "
                 + Self.recovery(path)
         case .noSuchExperiment(let name): "no experiment named '\(name)'"
-        case .experimentExists(let name): "an experiment named '\(name)' already exists"
+        case .experimentExists(let name):
+            "an experiment named '\(name)' already exists: 'use \(name)' works on it, 'new \(name) replace' starts it over"
         case .noSuchRun(let id): "no run \(id)"
         case .noSuchJob(let id): "no job \(id)"
         case .closed(let path): "\(path) is closed"

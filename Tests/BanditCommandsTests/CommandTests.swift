@@ -74,6 +74,7 @@ struct CommandTests {
             ("seed -1", "N must be an integer from 0 to 4294967295"),
             ("seed 4294967296", "N must be an integer from 0 to 4294967295"),
             ("new e", "an experiment named 'e' already exists"),
+            ("new e replaced", "expected 'replace' here, not 'replaced'"),
             ("new 'bad name'", "NAME must be 1 to 64 letters"),
             ("use nothere", "no experiment named 'nothere'"),
             ("drop nothere", "no experiment named 'nothere'"),
@@ -198,7 +199,7 @@ struct CommandTests {
         #expect(Command.complete("", experiments: names).candidates.contains("compare"))
         #expect(Command.complete("use ", experiments: names).candidates == ["alpha", "beta"])
         #expect(Command.complete("use a", experiments: names).candidates == ["alpha"])
-        #expect(Command.complete("new x ", experiments: names).candidates == ["rng", "seed"])
+        #expect(Command.complete("new x ", experiments: names).candidates == ["replace", "rng", "seed"])
         #expect(Command.complete("new x rng ", experiments: names).candidates == ["default", "numpy"])
         #expect(Command.complete("policy ", experiments: names).candidates == ["eps", "eps:0.1", "greedy", "ts", "ts:30"])
         #expect(Command.complete("set d", experiments: names).candidates == ["days", "decisions"])
@@ -286,7 +287,7 @@ struct JobGeneratorTests {
         session.must("runs 1000 days 1000 &")
         let refusal = "job 1 is playing g: 'wait 1' or 'cancel 1' first"
         for line in ["seed 99", "set runs 3", "policy ts 3", "world", "reset", "fit", "day", "step 2", "runs 2 days 2",
-                     "compare greedy ts:2", "resume 1", "drop g"] {
+                     "compare greedy ts:2", "resume 1", "drop g", "new g replace"] {
             #expect(session.refused(line) == refusal, "\(line)")
         }
         #expect(try session.workspace.store.experiment(named: "g") == before)
@@ -301,5 +302,22 @@ struct JobGeneratorTests {
         // Without interference, a job moves the generator on.
         session.must("runs 2 days 2")
         #expect(try session.workspace.store.experiment(named: "g")?.generator != Generator(kind: .numpy, seed: 99))
+    }
+
+    @Test("new NAME replace starts an experiment over; without replace a name in use is refused with the way out")
+    func newReplace() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e rng numpy seed 3; world features 3 actions 4; runs 2 days 2; new other; world")
+        let other = try session.fingerprint().filter { $0.hasPrefix("other|") }
+        #expect(session.refused("new e") == "an experiment named 'e' already exists: 'use e' works on it, 'new e replace' starts it over")
+        #expect(session.must("new e replace seed 4") == "replaced experiment e: generator default, seed 4; draw its world with 'world'")
+        let replaced = try #require(try session.workspace.store.experiment(named: "e"))
+        #expect(replaced.world == nil && replaced.generator == Generator(kind: .default, seed: 4))
+        #expect(try session.workspace.store.results(experimentID: replaced.id).isEmpty)
+        #expect(session.current == "e")
+        #expect(try session.fingerprint().filter { $0.hasPrefix("other|") } == other)
+        // A name not in use: replace just creates it.
+        #expect(session.must("new fresh replace").hasPrefix("experiment fresh:"))
     }
 }

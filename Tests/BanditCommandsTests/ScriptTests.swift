@@ -12,8 +12,12 @@ struct ScriptTests {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/notebook.bandit").path
         // Through the daemon, which the first bandit starts.
         defer { stopDaemon(directory + "/state") }
-        let (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
+        var (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
         #expect(status == 0, "\(stderr)")
+        // Again, on the same state: `new notebook replace` starts it over, with the same numbers.
+        (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.hasPrefix("replaced experiment notebook"), "\(stdout)")
         let csv = try String(contentsOfFile: directory + "/notebook.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.first == "policy,day,runs,mean,se")
