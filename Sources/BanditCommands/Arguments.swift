@@ -241,7 +241,7 @@ private func formatBound(_ value: Double) -> String {
     value == value.rounded() && value.magnitude < 1e15 ? String(Int(value)) : "\(value)"
 }
 
-func isValidName(_ text: String) -> Bool {
+public func isValidName(_ text: String) -> Bool {
     guard (1...64).contains(text.count), let first = text.unicodeScalars.first,
           first.properties.isAlphabetic || ("0"..."9").contains(Character(first)) else { return false }
     return text.unicodeScalars.allSatisfy {

@@ -91,4 +91,11 @@ public struct Interpreter: Sendable {
 
     /// The prompt: the current experiment's name.
     public var prompt: String { "bandit" + (session.current.map { " \($0)" } ?? "") + "> " }
+
+    /// The current experiment a prompt names (names have no spaces), or nil: how a client that has
+    /// only the prompt knows which experiment to choose again after a reconnection.
+    public static func experiment(inPrompt prompt: String) -> String? {
+        guard prompt.hasPrefix("bandit "), prompt.hasSuffix("> ") else { return nil }
+        return String(prompt.dropFirst("bandit ".count).dropLast(2))
+    }
 }

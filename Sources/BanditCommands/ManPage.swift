@@ -13,6 +13,8 @@ public enum ManPage {
             .B bandit
             .RB [ \\-\\-state\\-dir
             .IR DIR ]
+            .RB [ \\-e
+            .IR NAME ]
             .RB [ \\-\\-no\\-daemon ]
             .RB [ \\-\\-keep\\-going ]
             .RB [ \\-c
@@ -163,6 +165,14 @@ public enum ManPage {
             else
             .BR ~/.local/state/bandit .
             .TP
+            .BR \\-e ", " \\-\\-experiment " \\fINAME\\fR"
+            Start in experiment NAME, as
+            .B use NAME
+            would (refused, with exit status 1, when there is none of that name). Default:
+            .BR $BANDIT_EXPERIMENT ;
+            the REPL starts in the experiment it used last in this state directory, and after losing its
+            daemon (killed, restarted) chooses it again on the new connection.
+            .TP
             .B \\-\\-no\\-daemon
             Run the engine in this process instead of the daemon (one\\-shot scripts); background jobs are
             waited for before it exits.
@@ -230,6 +240,9 @@ public enum ManPage {
             .TP
             .I DIR/history
             The REPL's history.
+            .TP
+            .I DIR/last\\-experiment
+            The experiment the REPL used last, where the next one starts.
             .SH ENVIRONMENT
             .TP
             .B BANDIT_STATE_DIR
@@ -246,6 +259,11 @@ public enum ManPage {
             .TP
             .B BANDIT_HISTFILE
             The history file, instead of DIR/history.
+            .TP
+            .B BANDIT_EXPERIMENT
+            The experiment to start in, unless
+            .B \\-e
+            gives one.
             .TP
             .B NO_COLOR
             When set, no colours in terminal output.

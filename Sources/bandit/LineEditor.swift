@@ -17,6 +17,8 @@ private enum Shared {
 struct LineEditor {
     let runner: Runner
     let historyFile: String
+    /// Where the current experiment is kept for the next REPL (`LastExperiment`).
+    let lastExperimentFile: String
 
     /// Reads and runs commands until `quit` or Ctrl-D; returns the exit status.
     func run() -> Int32 {
@@ -35,6 +37,7 @@ struct LineEditor {
         }
         read_history(historyFile)
         print("bandit — type 'help' for the commands, Ctrl-D to leave")
+        var remembered = LastExperiment(file: lastExperimentFile, name: Interpreter.experiment(inPrompt: runner.prompt))
         while true {
             guard let line = readLine(prompt: runner.prompt) else {
                 print("")
@@ -58,6 +61,7 @@ struct LineEditor {
             if !shown { output.endProgress() }
             for notice in notices { print(notice) }
             fflush(nil)
+            remembered.note(Interpreter.experiment(inPrompt: runner.prompt))
             if quit { return 0 }
             Interrupts.clear()
         }
@@ -113,3 +117,41 @@ private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int3
         return strdup(Shared.candidates[Shared.candidateIndex])
     }
 }
+
+/// The experiment the REPL used last in a state directory, kept in a file of its own (as readline
+/// keeps history), so that the next REPL starts in it.
+struct LastExperiment {
+    let file: String
+    private(set) var name: String?
+    private var warned = false
+
+    init(file: String, name: String?) {
+        self.file = file
+        self.name = name
+    }
+
+    /// The name kept, if the file holds one.
+    static func read(_ file: String) -> String? {
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        do {
+            let name = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return name.isEmpty ? nil : name
+        } catch {
+            return nil  // Unreadable: the REPL starts without one, as on a first start.
+        }
+    }
+
+    /// Keeps `current` when it changed; says once if the file cannot be written.
+    mutating func note(_ current: String?) {
+        guard current != name else { return }
+        name = current
+        do {
+            try (current ?? "").write(toFile: file, atomically: true, encoding: .utf8)
+        } catch {
+            guard !warned else { return }
+            warned = true
+            FileHandle.standardError.write(Data("bandit: cannot keep the current experiment in \(file): \(error.localizedDescription)\n".utf8))
+        }
+    }
+}
+

@@ -18,6 +18,17 @@ protocol Runner: AnyObject {
     func close()
 }
 
+extension Runner {
+    /// Makes `name` the current experiment, quietly (bandit -e NAME); its error, if any.
+    func use(_ name: String) -> String? {
+        // Sent as a line: a name that is not one (`a; drop b`) must never become commands.
+        guard isValidName(name) else { return "no experiment named '\(echo(name))'" }
+        var failure: String?
+        _ = run("use \(name)", progress: nil, shouldStop: { false }) { _, piece in failure = failure ?? piece.error }
+        return failure
+    }
+}
+
 /// The engine in this process, on the state directory's store.
 final class LocalRunner: Runner {
     let interpreter: Interpreter
@@ -102,18 +113,18 @@ final class RemoteRunner: Runner {
             return []
         }
         let client: DaemonClient
+        var restored: [String] = []
         if let current = self.client {
             client = current
         } else {
             do {
-                client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
-                self.client = client
+                (client, restored) = try reconnect()
             } catch {
                 return fail("cannot reach the daemon: \(error)")
             }
         }
         do {
-            return try client.run(line, progress: progress, interrupted: shouldStop, part: show)
+            return try restored + client.run(line, progress: progress, interrupted: shouldStop, part: show)
         } catch let error as WireError where error.kind == .timedOut {
             // The daemon may be stuck: waiting for it again now would hang the prompt; the next
             // command connects afresh.
@@ -123,14 +134,34 @@ final class RemoteRunner: Runner {
             // The daemon went away (shut down, crashed): say so, and connect now, so that the next
             // prompt is the new session's; if that fails too, the next command tries again and says why.
             give(up: client)
+            var restored: [String] = []
             do {
-                self.client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+                (_, restored) = try reconnect()
             } catch {
                 // Reported by the next command, which tries again.
             }
-            return fail("lost the daemon (\(error)); run the command again")
+            return fail("lost the daemon (\(error)); run the command again") + restored
         }
     }
+
+    /// A new connection (a new daemon, maybe), in the experiment the last one had chosen; the
+    /// notice when that experiment is gone.
+    private func reconnect() throws -> (DaemonClient, [String]) {
+        let client = try DaemonClient.connect(stateDirectory: stateDirectory, daemonPath: daemonPath)
+        self.client = client
+        guard let name = Interpreter.experiment(inPrompt: lastPrompt),
+              Interpreter.experiment(inPrompt: client.prompt) != name else { return (client, []) }
+        if let error = try select(name, on: client) { return (client, ["could not use \(name) again: \(error)"]) }
+        return (client, [])
+    }
+
+    /// Makes `name` the connection's current experiment, quietly; its error, if any.
+    private func select(_ name: String, on client: DaemonClient) throws -> String? {
+        var failure: String?
+        _ = try client.run("use \(name)", progress: nil, interrupted: { false }) { _, piece in failure = failure ?? piece.error }
+        return failure
+    }
+
 
     private func give(up client: DaemonClient) {
         lastPrompt = client.prompt

@@ -5,7 +5,7 @@ import BanditServer
 import Foundation
 
 let usage = """
-    usage: bandit [--state-dir DIR] [--no-daemon] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
+    usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
     Otherwise it runs the commands of SCRIPT, of -c, or of standard input, stopping at the first
@@ -14,6 +14,9 @@ let usage = """
 
       --state-dir DIR  where the database lives (default: state_dir in bandit.conf, else
                        $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
+      -e, --experiment NAME
+                       start in experiment NAME (default: $BANDIT_EXPERIMENT; the REPL: the
+                       experiment it used last in this state directory)
       -c 'CMD; CMD'    run these commands and exit
       --no-daemon      run the engine in this process (one-shot scripts)
       --keep-going     in a script, report errors and go on
@@ -27,6 +30,7 @@ struct Options {
     var script: String?
     var keepGoing = false
     var noDaemon = false
+    var experiment: String?
 }
 
 func fail(_ message: String, status: Int32 = 2) -> Never {
@@ -45,6 +49,9 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "-c":
             guard let value = rest.popFirst() else { fail("-c needs commands\n\(usage)") }
             options.commands = value
+        case "-e", "--experiment":
+            guard let value = rest.popFirst(), !value.isEmpty else { fail("\(argument) needs an experiment's name\n\(usage)") }
+            options.experiment = value
         case "--keep-going": options.keepGoing = true
         case "--no-daemon": options.noDaemon = true
         case "-h", "--help":
@@ -117,6 +124,19 @@ do {
     fail("\(error)", status: 1)
 }
 
+/// Where the REPL keeps the experiment it used last, as it keeps its history.
+let lastExperimentFile = directory + "/last-experiment"
+let interactive = options.commands == nil && options.script == nil && isatty(STDIN_FILENO) == 1
+if let name = options.experiment ?? ProcessInfo.processInfo.environment["BANDIT_EXPERIMENT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+    if let error = runner.use(name) {
+        runner.close()
+        fail("\(options.experiment != nil ? "-e" : "BANDIT_EXPERIMENT") \(echo(name)): \(error)", status: 1)
+    }
+} else if interactive, let name = LastExperiment.read(lastExperimentFile) {
+    // It may have been dropped since: then the REPL starts without one, as it would have.
+    _ = runner.use(name)
+}
+
 let status: Int32
 if let commands = options.commands {
     status = Script.run(lines: [commands], numbered: false, runner: runner, keepGoing: options.keepGoing)
@@ -129,7 +149,7 @@ if let commands = options.commands {
     status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing)
 } else if isatty(STDIN_FILENO) == 1 {
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
-    status = LineEditor(runner: runner, historyFile: history).run()
+    status = LineEditor(runner: runner, historyFile: history, lastExperimentFile: lastExperimentFile).run()
 } else {
     // Each line runs as it arrives, so that a program feeding bandit sees each reply before it sends more.
     status = Script.run(lines: AnySequence { AnyIterator { readLine(strippingNewline: true) } }, numbered: true,

@@ -126,14 +126,41 @@ struct ReplTests {
         try tmux.keys("quit", "Enter")
         usleep(300_000)
 
-        // A new session: the history is still there (Up recalls the last commands).
+        // A new session: in the experiment used last, with the history still there (Up recalls the last commands).
         try tmux.start(command)
-        _ = try tmux.await { $0.contains("bandit>") }
+        screen = try tmux.await { $0.contains("bandit demo>") }
+        #expect(screen.contains("bandit demo>"), "\(screen)")
         try tmux.keys("Up", "Up")
-        screen = try tmux.await { $0.contains("bandit> jobs") }
-        #expect(screen.contains("bandit> jobs"), "\(screen)")
+        screen = try tmux.await { $0.contains("bandit demo> jobs") }
+        #expect(screen.contains("bandit demo> jobs"), "\(screen)")
         let history = try String(contentsOfFile: directory + "/state/history", encoding: .utf8)
         #expect(history.contains("new demo rng numpy seed 17") && !history.contains("this line is dropped"))
+        try tmux.keys("C-d")
+    }
+
+    @Test("the daemon killed under the REPL: the next command says so, the one after runs in the same experiment")
+    func reconnect() throws {
+        let directory = temporaryDirectory(), state = directory + "/state"
+        let bandit = try banditExecutable()
+        let tmux = Tmux()
+        defer {
+            tmux.stop()
+            stopDaemon(state)
+        }
+        try tmux.start("env TERM=xterm HOME=\(directory) \(bandit) --state-dir \(state)")
+        _ = try tmux.await { $0.contains("bandit>") }
+        try tmux.keys("new first; new second; world features 3 actions 4", "Enter")
+        _ = try tmux.await { $0.contains("bandit second>") }
+        let pid = try #require(daemonPID(state))
+        kill(pid, SIGKILL)
+        for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
+        try tmux.keys("settings", "Enter")
+        var screen = try tmux.await { $0.contains("lost the daemon") }
+        #expect(screen.contains("lost the daemon"), "\(screen)")
+        try tmux.keys("settings", "Enter")
+        screen = try tmux.await { $0.contains("d=3 K=4") }
+        #expect(screen.contains("experiment second") && screen.contains("d=3 K=4"), "\(screen)")
+        #expect(daemonPID(state) != pid)
         try tmux.keys("C-d")
     }
 }

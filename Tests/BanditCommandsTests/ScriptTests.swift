@@ -98,4 +98,24 @@ struct ScriptTests {
         #expect(status == 2)
         #expect(stderr.contains("unknown option '--frobnicate'"))
     }
+
+    @Test("-e NAME and BANDIT_EXPERIMENT choose the experiment; a name that is not one is refused, nothing run")
+    func experimentOption() throws {
+        let directory = temporaryDirectory(), state = directory + "/state"
+        defer { stopDaemon(state) }
+        var run = try runBandit(["--state-dir", state, "-c", "new a; new b; world features 3 actions 4"], directory: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try runBandit(["--state-dir", state, "-e", "a", "-c", "settings"], directory: directory)
+        #expect(run.stdout.hasPrefix("experiment a\n"), "\(run.stdout)")
+        run = try runProgram("/usr/bin/env", ["BANDIT_EXPERIMENT=b", try banditExecutable(), "--state-dir", state, "-c", "settings"],
+                             directory: directory)
+        #expect(run.stdout.contains("d=3 K=4"), "\(run.stdout) \(run.stderr)")
+        run = try runBandit(["--state-dir", state, "--experiment", "a; drop b", "-c", "experiments"], directory: directory)
+        #expect(run.status == 1 && run.stderr == "bandit: -e a; drop b: no experiment named 'a; drop b'\n", "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+        run = try runBandit(["--state-dir", state, "-e", "nothere", "-c", "experiments"], directory: directory)
+        #expect(run.status == 1 && run.stderr.contains("no experiment named 'nothere'"))
+        run = try runBandit(["--state-dir", state, "-c", "experiments"], directory: directory)
+        #expect(run.stdout.contains("a") && run.stdout.contains("b"))
+    }
 }
