@@ -55,11 +55,15 @@ public enum ManPage {
             .PP
             Otherwise (a pipe, a file,
             .BR \\-c )
-            it reads commands one per line without prompt or echo;
+            it reads commands one per line without prompt or echo, running each line as it arrives;
             .B #
-            starts a comment and
+            starts a comment,
             .B ;
-            separates commands. The first error stops the script with its message on standard error and exit
+            separates commands and
+            .B &
+            ends one that runs in the background, as in a shell
+            .RB ( "runs 40 & stats" ).
+            The first error stops the script with its message on standard error and exit
             status 1, unless
             .B \\-\\-keep\\-going
             is given. Output is plain text.
@@ -181,7 +185,8 @@ public enum ManPage {
             Run these commands and exit.
             .TP
             .B \\-\\-keep\\-going
-            In a script, report errors and go on instead of stopping at the first.
+            In a script, report errors and go on instead of stopping at the first, with the next command of
+            the same line as with the next line; the exit status is still 1.
             .TP
             .I SCRIPT
             Run the commands of this file and exit.

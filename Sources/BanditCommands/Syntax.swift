@@ -9,6 +9,25 @@ public struct ParsedCommand: Sendable, Equatable {
         self.words = words
         self.background = background
     }
+
+    /// The command as a line of its own that parses back to it (words quoted where they need it),
+    /// or nil when a word holds both kinds of quote, which no quoting keeps.
+    public var line: String? {
+        var quoted: [String] = []
+        for word in words {
+            let plain = !word.isEmpty && !word.contains { $0.isWhitespace || "'\";#&".contains($0) }
+            if plain {
+                quoted.append(word)
+            } else if !word.contains("'") {
+                quoted.append("'\(word)'")
+            } else if !word.contains("\"") {
+                quoted.append("\"\(word)\"")
+            } else {
+                return nil
+            }
+        }
+        return quoted.joined(separator: " ") + (background ? " &" : "")
+    }
 }
 
 /// Splits a line into commands: whitespace separates words, quotes ('…' or "…") keep spaces, `#`

@@ -6,36 +6,57 @@ import Foundation
 
 enum Script {
     /// Runs the lines in order, each as soon as it is read; returns the exit status. `numbered`:
-    /// errors say which line they come from.
+    /// errors say which line they come from. With `keepGoing`, an error stops neither the script nor
+    /// the rest of its line: each command of a line is sent on its own.
     static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool) -> Int32 {
         var status: Int32 = 0
         let output = Output(terminal: false)
         for (number, line) in lines.enumerated() {
-            var failed = false, quit = false, shown = false
-            var files = ClientFiles(line: line)
-            let notices = runner.run(line, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
-                if !shown { output.endProgress() }
-                shown = true
-                // A line stops at its first error: nothing of it comes after one.
-                guard !failed else { return }
-                // A file the client could not write fails the command as the daemon's errors do.
-                if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
-                    let location = numbered ? "line \(number + 1): " : ""
-                    FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
-                    failed = true
+            let location = numbered ? "line \(number + 1): " : ""
+            for text in keepGoing ? commands(of: line) : [line] {
+                let (failed, quit) = run(text, location: location, runner: runner, output: output)
+                if failed {
+                    status = 1
+                    if !keepGoing { return status }
                 }
-                if piece.quit { quit = true }
+                if quit { return status }
+                if Interrupts.requested() { return 130 }
             }
-            if !shown { output.endProgress() }
-            // Notices are not the script's output: they go with its messages, on standard error.
-            for notice in notices { FileHandle.standardError.write(Data("\(notice)\n".utf8)) }
-            if failed {
-                status = 1
-                if !keepGoing { return status }
-            }
-            if quit { return status }
-            if Interrupts.requested() { return 130 }
         }
         return status
+    }
+
+    /// Each command of a line as a line of its own; the line itself when it does not parse (its
+    /// error is then reported as usual) or a word cannot be quoted again.
+    static func commands(of line: String) -> [String] {
+        do {
+            let texts = try parseLine(line).map(\.line)
+            return texts.contains(nil) || texts.isEmpty ? [line] : texts.map { $0! }
+        } catch {
+            return [line]
+        }
+    }
+
+    /// Runs one line: its replies on standard output, its errors and notices on standard error.
+    /// Whether it failed, and whether it asked to quit.
+    private static func run(_ text: String, location: String, runner: Runner, output: Output) -> (failed: Bool, quit: Bool) {
+        var failed = false, quit = false, shown = false
+        var files = ClientFiles(line: text)
+        let notices = runner.run(text, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
+            if !shown { output.endProgress() }
+            shown = true
+            // A line stops at its first error: nothing of it comes after one.
+            guard !failed else { return }
+            // A file the client could not write fails the command as the daemon's errors do.
+            if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
+                FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
+                failed = true
+            }
+            if piece.quit { quit = true }
+        }
+        if !shown { output.endProgress() }
+        // Notices are not the script's output: they go with its messages, on standard error.
+        for notice in notices { FileHandle.standardError.write(Data("\(notice)\n".utf8)) }
+        return (failed, quit)
     }
 }

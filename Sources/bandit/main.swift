@@ -19,7 +19,7 @@ let usage = """
                        experiment it used last in this state directory)
       -c 'CMD; CMD'    run these commands and exit
       --no-daemon      run the engine in this process (one-shot scripts)
-      --keep-going     in a script, report errors and go on
+      --keep-going     in a script, report errors and go on (the rest of the line too)
       -h, --help       this text
       --man            print the manual page (man/bandit.1)
     """

@@ -33,6 +33,12 @@ struct CommandTests {
             ParsedCommand(words: ["use", "a&b"], background: false),
         ])
         #expect(throws: CommandError.usage("nothing before '&' to run in the background")) { try parseLine("runs 40 && stats") }
+        // Each command as a line of its own parses back to the same command.
+        for line in ["export curves 'my file.csv'", "use \"it's\"", "plot 'a;b#c&d.svg' &", "runs 40 days 2"] {
+            let commands = try parseLine(line)
+            #expect(try commands.map { try parseLine(try #require($0.line)) }.joined().elementsEqual(commands), "\(line)")
+        }
+        #expect(ParsedCommand(words: ["a'b\"c"], background: false).line == nil)
         #expect(try parseLine("   # only a comment").isEmpty)
         #expect(throws: CommandError.self) { try parseLine("export curves 'unterminated") }
     }

@@ -64,6 +64,14 @@ struct ScriptTests {
         #expect(status == 1)
         #expect(stderr.contains("unknown command: bogus"))
         #expect(stdout.contains("d=3 features"))
+        // Past a failed command of the same line too, each error said with its line.
+        (status, stdout, stderr) = try runBandit(["--state-dir", directory, "--keep-going"],
+                                                 input: "use a; bogus; seed 3; new 'x y'; settings\n", directory: directory)
+        #expect(status == 1)
+        #expect(stderr.contains("bandit: line 1: bogus: unknown command: bogus") && stderr.contains("bandit: line 1: new x y: NAME must be"),
+                "\(stderr)")
+        #expect(stdout.contains("a: generator reseeded with 3"), "\(stdout)")
+        #expect(stdout.contains("setting    value"), "\(stdout)")
         (status, stdout, stderr) = try runBandit(["--state-dir", directory, "-c", "use a; settings; quit; settings"], directory: directory)
         #expect(status == 0 && stderr.isEmpty)
         #expect(stdout.components(separatedBy: "experiment a").count == 2)
