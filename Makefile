@@ -77,7 +77,10 @@ install-files:
 	install -m 755 $(BUILD_DIR)/bandit $(BUILD_DIR)/banditd $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/bandit.1 $(DESTDIR)$(PREFIX)/share/man/man1/bandit.1
 	install -m 644 man/banditd.8 $(DESTDIR)$(PREFIX)/share/man/man8/banditd.8
-	install -m 644 etc/bandit.conf etc/banditd.service $(DESTDIR)$(PREFIX)/share/bandit/etc/
+	install -m 644 etc/bandit.conf $(DESTDIR)$(PREFIX)/share/bandit/etc/
+	# The unit runs the banditd installed here, wherever PREFIX puts it.
+	sed 's|/usr/local/bin/banditd|$(PREFIX)/bin/banditd|' etc/banditd.service > $(DESTDIR)$(PREFIX)/share/bandit/etc/banditd.service
+	chmod 644 $(DESTDIR)$(PREFIX)/share/bandit/etc/banditd.service
 	install -m 644 examples/notebook.bandit $(DESTDIR)$(PREFIX)/share/bandit/examples/
 
 clean:

@@ -249,6 +249,9 @@ struct DaemonTests {
                      "share/bandit/etc/bandit.conf", "share/bandit/etc/banditd.service", "share/bandit/examples/notebook.bandit"] {
             #expect(FileManager.default.fileExists(atPath: prefix + "/" + file), "\(file)")
         }
+        // The unit starts the banditd installed under this prefix.
+        let unit = try String(contentsOfFile: prefix + "/share/bandit/etc/banditd.service", encoding: .utf8)
+        #expect(unit.contains("\nExecStart=\(prefix)/bin/banditd --foreground\n"), "\(unit)")
         #expect(try runProgram(prefix + "/bin/bandit", ["--help"]).status == 0)
         #expect(try runProgram(prefix + "/bin/banditd", ["--help"]).status == 0)
     }
