@@ -326,4 +326,22 @@ struct JobGeneratorTests {
         // A name not in use: replace just creates it.
         #expect(session.must("new fresh replace").hasPrefix("experiment fresh:"))
     }
+
+    @Test("plot: runs × days in the title when all curves share them, in each legend when they do not")
+    func plotSizes() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e; world features 3 actions 4; compare greedy eps:0.1 runs 2 days 3")
+        func request() throws -> PlotRequest {
+            guard case .plot(let request)? = Interpreter(session: session).run("plot").last?.reply else { throw FileMissing(description: "no plot") }
+            return request
+        }
+        var plot = try request()
+        #expect(plot.title == "experiment e: d=3, K=4, 2 runs × 3 days" && plot.series.map(\.label) == ["greedy", "eps:0.1"])
+        session.must("runs 5 days 3")
+        plot = try request()
+        #expect(plot.title == "experiment e: d=3, K=4")
+        #expect(plot.series.map(\.label) == ["greedy, 5 runs × 3 days", "eps:0.1, 2 runs × 3 days"])
+    }
 }
+

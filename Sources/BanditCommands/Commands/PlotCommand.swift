@@ -32,10 +32,14 @@ enum PlotCommand {
             results = results.filter { labels.contains($0.curve.label) }
         }
         var request: PlotRequest
-        if let first = results.first {
-            title += ", \(first.curve.runs) runs × \(first.curve.mean.count) days"
+        if !results.isEmpty {
+            // Runs × days in the title when every curve has the same; otherwise in each curve's legend.
+            func size(_ curve: Curve) -> String { "\(curve.runs) runs × \(curve.mean.count) days" }
+            let sizes = Set(results.map { size($0.curve) })
+            if sizes.count == 1 { title += ", " + sizes.first! }
             request = PlotRequest(title: title, series: results.map {
-                .init(label: $0.curve.label, mean: $0.curve.mean, standardError: $0.curve.standardError, asymptote: $0.curve.asymptote)
+                .init(label: sizes.count == 1 ? $0.curve.label : "\($0.curve.label), \(size($0.curve))", mean: $0.curve.mean,
+                      standardError: $0.curve.standardError, asymptote: $0.curve.asymptote)
             }, svg: file != nil)
         } else if let world, let record = try call.workspace.store.liveRun(experimentID: experiment.id),
                   case let days = try call.workspace.store.days(runID: record.id), !days.isEmpty {
