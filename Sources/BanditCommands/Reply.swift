@@ -171,3 +171,6 @@ public struct PlotRequest: Sendable, Equatable, Codable {
 public func formatNumber(_ value: Double) -> String {
     value.isFinite ? String(format: "%.4f", value) : "\(value)"
 }
+
+/// A count with its noun, singular for one: `counted(1, "day")` is "1 day", `counted(3, "day")` "3 days".
+public func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

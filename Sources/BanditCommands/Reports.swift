@@ -9,7 +9,7 @@ enum Reports {
             ["\(day + 1)", formatNumber(curve.mean[day]), formatNumber(curve.standardError[day])]
         }
         let asymptote = curve.asymptote.map { "asymptote (days \(Curve.asymptoteFirstDay)..\(curve.mean.count)): \(formatNumber($0))" }
-        return Table(title: "\(curve.label): \(curve.runs) runs", headers: ["day", "mean", "se"], rows: rows,
+        return Table(title: "\(curve.label): \(counted(curve.runs, "run"))", headers: ["day", "mean", "se"], rows: rows,
                      footer: asymptote.map { [$0] } ?? [])
     }
 
@@ -23,7 +23,7 @@ enum Reports {
         }
         var footer: [String] = []
         for c in curves {
-            var line = "\(c.label) (\(c.runs) runs): asymptote \(c.asymptote.map(formatNumber) ?? "n/a (fewer than 5 days)")"
+            var line = "\(c.label) (\(counted(c.runs, "run"))): asymptote \(c.asymptote.map(formatNumber) ?? "n/a (fewer than 5 days)")"
             if let oracle, let asymptote = c.asymptote { line += ", regret \(formatNumber(oracle - asymptote))" }
             footer.append(line)
         }

@@ -163,7 +163,7 @@ public final class Workspace: @unchecked Sendable {
         current.record.daysPlayed = current.run.days.count
         live[experiment.id] = current
         let run = current.run, decisions = run.recommender.counts.reduce(0, +)
-        return .text("fitted \(run.policy.label) on \(decisions) decisions of \(run.days.count) day\(run.days.count == 1 ? "" : "s") (fit \(run.recommender.fits))")
+        return .text("fitted \(run.policy.label) on \(counted(decisions, "decision")) of \(counted(run.days.count, "day")) (fit \(run.recommender.fits))")
     }
 
     // MARK: The budget (callers hold `writer`, so that jobs start and end one at a time)
@@ -187,7 +187,7 @@ public final class Workspace: @unchecked Sendable {
         let logged = fresh ? 0 : try loggedDecisions(experiment)
         let day = Footprint.live(world: world, policy: experiment.policy, decisionsPerDay: experiment.schedule.decisionsPerDay,
                                  days: 1, logged: logged, kind: experiment.kind)
-        try budget().check(day, work: "a day of the live run (\(experiment.policy.label), \(world.features) features, \(world.actions) posts)",
+        try budget().check(day, work: "a day of the live run (\(experiment.policy.label), \(counted(world.features, "feature")), \(counted(world.actions, "post")))",
                            path: store.path)
     }
 
@@ -321,7 +321,7 @@ public final class Workspace: @unchecked Sendable {
             }
             return .text(lines.joined(separator: "\n"))
         case .stopped(let stop):
-            return .text("job \(job.id) stopped after \(job.daysDone) of \(job.daysTotal) days (each completed day is kept); "
+            return .text("job \(job.id) stopped after \(job.daysDone) of \(counted(job.daysTotal, "day")) (each completed day is kept); "
                 + (stop == .interrupted ? "it resumes when the daemon starts again" : "'resume \(job.id)' continues it"))
         }
     }

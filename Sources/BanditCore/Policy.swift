@@ -13,7 +13,8 @@ public enum Policy: Sendable, Hashable, CustomStringConvertible {
     public var label: String {
         switch self {
         case .greedy: "greedy"
-        case .epsilonGreedy(let epsilon): "eps:\(epsilon)"
+        // Shortest text that reads back as the same ε, without a trailing ".0": eps:1, eps:0.1.
+        case .epsilonGreedy(let epsilon): "eps:" + (epsilon == epsilon.rounded() ? String(Int(epsilon)) : "\(epsilon)")
         case .thompson(let replicates): "ts:\(replicates)"
         }
     }

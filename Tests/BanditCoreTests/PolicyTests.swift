@@ -7,10 +7,11 @@ import Testing
 struct PolicyTests {
     @Test("canonical labels round-trip and bad ones are refused")
     func labels() throws {
-        for policy in [Policy.greedy, .epsilonGreedy(0.1), .epsilonGreedy(1), .thompson(30)] {
+        for policy in [Policy.greedy, .epsilonGreedy(0.1), .epsilonGreedy(1), .epsilonGreedy(0), .epsilonGreedy(1e-5), .thompson(30)] {
             #expect(try Policy(label: policy.label) == policy)
         }
         #expect(Policy.epsilonGreedy(0.1).label == "eps:0.1")
+        #expect(Policy.epsilonGreedy(1).label == "eps:1" && Policy.epsilonGreedy(0).label == "eps:0")
         #expect(Policy.thompson(30).label == "ts:30")
         for bad in ["", "eps", "eps:", "eps:1.5", "eps:-0.1", "eps:x", "ts:0", "ts:2.5", "ts", "greedy:1", "thompson:3"] {
             #expect(throws: PolicyError.self, "\(bad)") { try Policy(label: bad) }

@@ -30,7 +30,7 @@ enum BetasCommand {
         let headers = ["post"] + (0..<d).map { "β\($0)" }
         if members == 1 {
             let rows = actions.map { a in ["\(a)"] + (0..<d).map { j in formatNumber(c[j * k + a]) } }
-            return .table(Table(title: "\(record.policy.label) coefficients after \(checkpoint.fits) fits", headers: headers, rows: rows))
+            return .table(Table(title: "\(record.policy.label) coefficients after \(counted(checkpoint.fits, "fit"))", headers: headers, rows: rows))
         }
         let rows = actions.map { a in
             ["\(a)"] + (0..<d).map { j -> String in
@@ -40,7 +40,7 @@ enum BetasCommand {
                 return "\(formatNumber(mean)) ± \(formatNumber(spread))"
             }
         }
-        return .table(Table(title: "\(record.policy.label) ensemble of \(members): mean ± spread after \(checkpoint.fits) fits",
+        return .table(Table(title: "\(record.policy.label) ensemble of \(members): mean ± spread after \(counted(checkpoint.fits, "fit"))",
                             headers: headers, rows: rows))
     }
 }

@@ -28,7 +28,7 @@ enum CancelCommand {
         case .failed where !job.isRetryable: return .failed("job \(id) has failed: nothing to cancel")
         default:
             // Interrupted, cancelled, a retryable failure, or stored running with no thread (its process died).
-            return .failed("job \(id) is not running (stopped after \(job.daysDone) of \(job.daysTotal) days): 'resume \(id)' continues it")
+            return .failed("job \(id) is not running (stopped after \(job.daysDone) of \(counted(job.daysTotal, "day"))): 'resume \(id)' continues it")
         }
     }
 }

@@ -25,7 +25,7 @@ enum JobsCommand {
             } else if let message = job.message, job.state == .failed || job.state == .interrupted {
                 state += ": " + message
             }
-            return ["\(job.id)", job.command, "\(done)/\(job.daysTotal) days", state + resumed]
+            return ["\(job.id)", job.command, "\(done)/\(counted(job.daysTotal, "day"))", state + resumed]
         }))
     }
 }

@@ -34,7 +34,7 @@ enum PlotCommand {
         var request: PlotRequest
         if !results.isEmpty {
             // Runs × days in the title when every curve has the same; otherwise in each curve's legend.
-            func size(_ curve: Curve) -> String { "\(curve.runs) runs × \(curve.mean.count) days" }
+            func size(_ curve: Curve) -> String { "\(counted(curve.runs, "run")) × \(counted(curve.mean.count, "day"))" }
             let sizes = Set(results.map { size($0.curve) })
             if sizes.count == 1 { title += ", " + sizes.first! }
             request = PlotRequest(title: title, series: results.map {

@@ -59,7 +59,7 @@ enum StatsCommand {
         for day in try store.days(runID: id, from: firstListed) {
             rows.append(["\(day.day)", "\(day.decisions)", formatNumber(day.meanViewingTime), formatNumber(day.regret)])
         }
-        return Table(title: "live run: \(summary.record.policy.label), \(summary.days) days, \(summary.decisions) decisions, \(summary.fits) fits",
+        return Table(title: "live run: \(summary.record.policy.label), \(counted(summary.days, "day")), \(counted(summary.decisions, "decision")), \(counted(summary.fits, "fit"))",
                      headers: ["day", "decisions", "mean viewing time", "regret"], rows: rows, footer: footer)
     }
 }

@@ -32,8 +32,8 @@ enum WaitCommand {
             progress?(JobProgress(label: entry.command, done: entry.done, total: entry.total))
         }
         guard let job = try call.workspace.store.job(id: id) else { throw CommandError.failed("no job \(id)") }
-        if registry.isRunning(id) { return .text("job \(id) still running: \(job.daysDone)/\(job.daysTotal) days") }
-        return .text("job \(id) \(job.state.rawValue): \(job.command) (\(job.daysDone)/\(job.daysTotal) days)"
+        if registry.isRunning(id) { return .text("job \(id) still running: \(job.daysDone)/\(counted(job.daysTotal, "day"))") }
+        return .text("job \(id) \(job.state.rawValue): \(job.command) (\(job.daysDone)/\(counted(job.daysTotal, "day")))"
             + (job.message.map { "; \($0)" } ?? ""))
     }
 }

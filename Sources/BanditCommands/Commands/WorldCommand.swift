@@ -34,7 +34,7 @@ enum WorldCommand {
     static func summary(_ world: World) -> String {
         let oracle = world.oracle()
         return """
-            world: d=\(world.features) features (the constant included), K=\(world.actions) posts, σ=\(world.noise)
+            world: d=\(counted(world.features, "feature")) (the constant included), K=\(counted(world.actions, "post")), σ=\(world.noise)
             expected viewing time: best post (oracle) \(formatNumber(oracle.best))\(oracle.exact ? "" : " (estimated)"), \
             random post \(formatNumber(oracle.uniform))
             """
