@@ -246,7 +246,10 @@ public final class Workspace: @unchecked Sendable {
                            background: background, footprint: estimate)
         // The job plays the live run now: nobody else may use this copy meanwhile.
         live[experiment.id] = nil
-        return PreparedJob(job: job, experimentID: experiment.id, live: run, notice: budget.notice(estimate, work: "job \(job.id)"))
+        var resuming = false
+        if case .resume = request { resuming = true }
+        return PreparedJob(job: job, experimentID: experiment.id, live: run, notice: budget.notice(estimate, work: "job \(job.id)"),
+                           resuming: resuming)
     }
 
     // MARK: Playing jobs
@@ -293,7 +296,8 @@ public final class Workspace: @unchecked Sendable {
                 jobEnded?(notice)
             }
         }
-        let started = "job \(job.id) started in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)"
+        let verb = prepared.resuming ? "resumed" : "started"
+        let started = "job \(job.id) \(verb) in the background: \(job.command) ('jobs' lists it, 'wait \(job.id)' waits for it)"
         return .text(prepared.notice.map { started + "\n" + $0 } ?? started)
     }
 
@@ -339,14 +343,17 @@ final class PreparedJob: @unchecked Sendable {
     let experimentID: Int64
     /// What a large job is estimated to take, said as it starts.
     let notice: String?
+    /// Continues a stopped job (`resume`) rather than starting one.
+    let resuming: Bool
     /// Owned by whoever holds the job until `takeLive`, then by the thread that executes it.
     private var live: LiveRun?
 
-    init(job: JobRecord, experimentID: Int64, live: LiveRun?, notice: String?) {
+    init(job: JobRecord, experimentID: Int64, live: LiveRun?, notice: String?, resuming: Bool) {
         self.job = job
         self.experimentID = experimentID
         self.live = live
         self.notice = notice
+        self.resuming = resuming
     }
 
     /// The live run, leaving none here.

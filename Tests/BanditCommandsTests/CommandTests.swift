@@ -274,6 +274,9 @@ struct LiveJobTests {
         #expect(session.must("cancel 1").contains("stops at the next day boundary"))
         registry.waitForBackground()
         #expect(session.must("jobs").contains("cancelled"))
+        #expect(session.must("resume 1 &").hasPrefix("job 1 resumed in the background: step 1000000"))
+        #expect(session.must("cancel 1").contains("stops at the next day boundary"))
+        registry.waitForBackground()
         // Replacing the live run ends its unfinished jobs: nothing is left for them to play.
         session.must("policy eps 0.1")
         #expect(session.must("jobs").contains("failed"))
@@ -342,6 +345,15 @@ struct JobGeneratorTests {
         plot = try request()
         #expect(plot.title == "experiment e: d=3, K=4")
         #expect(Set(plot.series.map(\.label)) == ["greedy, 5 runs × 3 days", "eps:0.1, 2 runs × 3 days"])
+    }
+
+    @Test("stats with many posts folds the picks line: the most picked, how many were picked")
+    func manyPosts() {
+        let picks = (0..<100_000).map { $0 % 1000 == 7 ? $0 / 1000 + 1 : 0 }
+        let line = StatsCommand.picksLine(picks)
+        #expect(line.hasPrefix("picks per post, the most picked of 100000 (100 picked at least once; 'export decisions FILE' has every decision): 99007:100 98007:99 "))
+        #expect(line.split(separator: " ").count < 100)
+        #expect(StatsCommand.picksLine([3, 0, 1]) == "picks per post: 0:3 1:0 2:1")
     }
 }
 

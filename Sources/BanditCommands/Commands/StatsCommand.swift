@@ -21,7 +21,7 @@ enum StatsCommand {
         if let world = experiment.world, let record = try store.liveRun(experimentID: experiment.id),
            case let summary = try store.summary(of: record, world: world), summary.days > 0 {
             replies.append(.table(try liveRunTable(summary, store: store)))
-            replies.append(.text("picks per post: " + summary.picks.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " ")))
+            replies.append(.text(Self.picksLine(summary.picks)))
         } else {
             replies.append(.text("live run: none yet (policy \(experiment.policy.label))"))
         }
@@ -62,4 +62,21 @@ enum StatsCommand {
         return Table(title: "live run: \(summary.record.policy.label), \(counted(summary.days, "day")), \(counted(summary.decisions, "decision")), \(counted(summary.fits, "fit"))",
                      headers: ["day", "decisions", "mean viewing time", "regret"], rows: rows, footer: footer)
     }
+
+    /// Posts shown one by one in the picks line; beyond, the most picked and a count of the rest.
+    static let picksShown = 60
+
+    /// `picks per post: 0:12 1:3 …`; with many posts, the most picked ones, then how many posts
+    /// were picked in all and where the rest are (export decisions).
+    static func picksLine(_ picks: [Int]) -> String {
+        guard picks.count > picksShown else {
+            return "picks per post: " + picks.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+        }
+        let top = picks.enumerated().filter { $0.element > 0 }
+            .sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }.prefix(picksShown)
+        let picked = picks.count { $0 > 0 }
+        return "picks per post, the most picked of \(picks.count) (\(picked) picked at least once; "
+            + "'export decisions FILE' has every decision): " + top.map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+    }
 }
+
