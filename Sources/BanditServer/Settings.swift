@@ -59,7 +59,7 @@ public struct Settings: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError(description: "cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw SettingsError(description: "cannot read \(path): \(fileErrorReason(error, path: path))")
         }
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)

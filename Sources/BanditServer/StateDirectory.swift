@@ -88,7 +88,7 @@ public enum StateDirectory {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StateDirectoryError(description: "cannot create the state directory \(path): \((error as NSError).localizedDescription)")
+            throw StateDirectoryError(description: "cannot create the state directory \(path): \(fileErrorReason(error, path: path, creating: true))")
         }
         // The attributes pass through the umask on some platforms: say it once more, exactly.
         guard chmod(path, 0o700) == 0 else {

@@ -150,7 +150,7 @@ struct LastExperiment {
         } catch {
             guard !warned else { return }
             warned = true
-            FileHandle.standardError.write(Data("bandit: cannot keep the current experiment in \(file): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("bandit: cannot keep the current experiment in \(file): \(fileErrorReason(error, path: file))\n".utf8))
         }
     }
 }

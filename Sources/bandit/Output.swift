@@ -57,7 +57,7 @@ struct Output: Sendable {
         do {
             try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            return "cannot write \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)"
+            return "cannot write \(path): \(fileErrorReason(error, path: path))"
         }
         print(done)
         fflush(nil)

@@ -91,7 +91,7 @@ func prepare(_ directory: String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     } catch {
-        fail("cannot create the state directory \(directory): \((error as NSError).localizedDescription)", status: 1)
+        fail("cannot create the state directory \(directory): \(fileErrorReason(error, path: directory, creating: true))", status: 1)
     }
 }
 
@@ -108,6 +108,18 @@ func daemonExecutable() -> String? {
 }
 
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
+/// The script, read before anything starts: a file that cannot be read starts no daemon.
+let scriptText: String? = options.script.map { script in
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: script, isDirectory: &isDirectory), isDirectory.boolValue {
+        fail("cannot read \(script): it is a directory", status: 1)
+    }
+    do {
+        return try String(contentsOfFile: script, encoding: .utf8)
+    } catch {
+        fail("cannot read \(script): \(fileErrorReason(error, path: script))", status: 1)
+    }
+}
 let resolved = settings(options)
 let directory = resolved.stateDirectory(environment: ProcessInfo.processInfo.environment)
 prepare(directory)
@@ -140,11 +152,7 @@ if let name = options.experiment ?? ProcessInfo.processInfo.environment["BANDIT_
 let status: Int32
 if let commands = options.commands {
     status = Script.run(lines: [commands], numbered: false, runner: runner, keepGoing: options.keepGoing)
-} else if let script = options.script {
-    guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
-        runner.close()
-        fail("cannot read \(script)", status: 1)
-    }
+} else if let text = scriptText {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing)
 } else if isatty(STDIN_FILENO) == 1 {

@@ -95,6 +95,7 @@ struct ScriptTests {
             run = try runBandit(mode + ["--state-dir", state, "-c", "use a; \(failing); settings"], directory: directory)
             #expect(run.status == 1, "\(failing)")
             #expect(run.stderr.hasPrefix("bandit: \(failing): cannot write /nonexistent-dir/x."), "\(run.stderr)")
+            #expect(run.stderr.hasSuffix(": the directory /nonexistent-dir does not exist\n"), "\(run.stderr)")
             #expect(!run.stdout.contains("experiment a"), "settings ran after \(failing)")
         }
     }
@@ -126,4 +127,26 @@ struct ScriptTests {
         run = try runBandit(["--state-dir", state, "-c", "experiments"], directory: directory)
         #expect(run.stdout.contains("a") && run.stdout.contains("b"))
     }
+
+    @Test("files that cannot be read or made: the path and the system's reason, no Foundation text, no daemon started")
+    func fileErrors() throws {
+        let directory = temporaryDirectory(), state = directory + "/state"
+        defer { stopDaemon(state) }
+        try Data([0xff, 0xfe, 0x00]).write(to: URL(fileURLWithPath: directory + "/binary.bandit"))
+        let cases = [
+            (["missing.bandit"], "bandit: cannot read missing.bandit: No such file or directory\n"),
+            (["/nonexistent-dir/x.bandit"], "bandit: cannot read /nonexistent-dir/x.bandit: the directory /nonexistent-dir does not exist\n"),
+            ([directory], "bandit: cannot read \(directory): it is a directory\n"),
+            (["binary.bandit"], "bandit: cannot read binary.bandit: not UTF-8 text\n"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try runBandit(["--state-dir", state] + arguments, directory: directory)
+            #expect(run.status == 1 && run.stderr == expected, "\(arguments): \(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: state), "a script that cannot be read made the state directory")
+        let run = try runBandit(["--state-dir", "/dev/null/state", "-c", "experiments"], directory: directory)
+        #expect(run.status == 1 && run.stderr == "bandit: cannot create the state directory /dev/null/state: /dev/null is not a directory\n",
+                "\(run.stderr)")
+    }
 }
+
