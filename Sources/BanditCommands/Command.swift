@@ -51,7 +51,8 @@ public struct Command: Sendable {
     var isJob: Bool { flags.contains(.mutating) && flags.contains(.longRunning) }
 
     /// `name ARG [ARG] ...`, as help and the man page show it.
-    public var synopsis: String { ([name] + arguments.map(\.synopsis)).joined(separator: " ") }
+    /// How it is typed; a job says that `&` runs it in the background.
+    public var synopsis: String { ([name] + arguments.map(\.synopsis) + (isJob ? ["[&]"] : [])).joined(separator: " ") }
 }
 
 /// Progress of long work: what, how far, out of how much.

@@ -5,10 +5,11 @@ enum Help {
     static func overview() -> String {
         let width = Command.table.map(\.synopsis.count).max() ?? 0
         let lines = Command.table.map { command in
-            command.synopsis.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.summary
+            let also = command.aliases.isEmpty ? "" : " (also \(command.aliases.joined(separator: ", ")))"
+            return command.synopsis.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.summary + also
         }
-        return (["commands (any unique prefix works; 'help COMMAND' for details):"] + lines.map { "  " + $0 })
-            .joined(separator: "\n")
+        return (["commands (any unique prefix works; 'help COMMAND' for details; '&' after a job runs it in the background):"]
+                + lines.map { "  " + $0 }).joined(separator: "\n")
     }
 
     /// Usage, description, arguments and examples of one command.

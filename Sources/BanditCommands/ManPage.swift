@@ -193,6 +193,11 @@ public enum ManPage {
             .TP
             .BR \\-h ", " \\-\\-help
             Print usage and exit.
+            .TP
+            .B \\-\\-man
+            Print this manual page (roff) and exit:
+            .B "bandit \\-\\-man | man \\-l \\-"
+            reads it where it is not installed.
             .SH COMMANDS
 
             """

@@ -221,7 +221,7 @@ struct CommandTests {
         let overview = session.must("help")
         for command in Command.table { #expect(overview.contains(command.synopsis), "\(command.name)") }
         let compare = session.must("help comp")
-        #expect(compare.hasPrefix("usage: compare POLICY... [runs R] [days D]"))
+        #expect(compare.hasPrefix("usage: compare POLICY... [runs R] [days D] [&]"))
         #expect(compare.contains("examples:\n  compare greedy eps:0.1 ts:30 runs 10"))
     }
 }
