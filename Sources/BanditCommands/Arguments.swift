@@ -21,6 +21,13 @@ public enum ArgumentKind: Sendable {
     case file(extension: String)
     /// A command's name.
     case command
+    /// A job's id (an integer from 1), completed from the jobs that can take this `role`.
+    case job(JobRole)
+}
+
+/// Which jobs a job argument names: ones running now (`wait`, `cancel`) or stopped ones (`resume`).
+public enum JobRole: Sendable {
+    case running, stopped
 }
 
 /// One argument of a command: positional, or introduced by a keyword (`seed N`).
@@ -165,6 +172,23 @@ extension Argument where Value: RawRepresentable & CaseIterable & Sendable, Valu
     }
 }
 
+/// The ids jobs get.
+let jobIDs = 1...Int(Int32.max)
+
+extension Argument where Value == Int {
+    /// A job's id, required.
+    static func job(_ name: String, _ role: JobRole, help: String) -> Self {
+        Self(name, .job(role), help: help) { BanditCommands.integer(bound($0, name)) }
+    }
+}
+
+extension Argument where Value == Int? {
+    /// A job's id, or nil when not given.
+    static func optionalJob(_ name: String, _ role: JobRole, help: String) -> Self {
+        Self(name, .job(role), optional: true, help: help) { $0.first.map(BanditCommands.integer) }
+    }
+}
+
 extension Argument {
     /// A word that may be given or not (`new e replace`): one of `Choice`'s cases, or nil.
     static func optionalChoice<Choice>(_ name: String, help: String) -> Self
@@ -204,6 +228,11 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
     let token = tokens[tokens.startIndex]
     let label = spec.keyword ?? spec.name
     switch spec.kind {
+    case .job:
+        guard let value = Int(token), jobIDs.contains(value) else {
+            throw .badValue("\(label) must be a job id from \(jobIDs.lowerBound) to \(jobIDs.upperBound), not '\(echo(token))'")
+        }
+        return (.integer(value), 1)
     case .integer(let range):
         guard let value = Int(token), range.contains(value) else {
             throw .badValue("\(label) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(echo(token))'")

@@ -12,10 +12,45 @@ public struct Completion: Sendable, Equatable, Codable {
     }
 }
 
+/// What completion offers beyond the command table: the experiments and jobs that exist now.
+public struct CompletionSource {
+    public var experiments: () -> [String]
+    /// The ids of the current experiment's jobs that can take an argument of this role.
+    public var jobs: (JobRole) -> [Int64]
+
+    public init(experiments: @escaping () -> [String], jobs: @escaping (JobRole) -> [Int64] = { _ in [] }) {
+        self.experiments = experiments
+        self.jobs = jobs
+    }
+
+    /// A workspace's experiments, and the jobs of `current` (the session's experiment) by role.
+    /// Nothing, rather than an error, when the store cannot list them: completion happens mid-line,
+    /// where nothing may be printed, and the next command meets the error itself.
+    public static func workspace(_ workspace: Workspace, current: String?) -> CompletionSource {
+        CompletionSource(experiments: {
+            (try? workspace.store.experiments().map(\.experiment.name)) ?? []
+        }, jobs: { role in
+            guard let current, let experiment = try? workspace.store.experiment(named: current),
+                  let jobs = try? workspace.store.jobs(experimentID: experiment.id) else { return [] }
+            let registry = workspace.registry
+            switch role {
+            case .running: return jobs.filter { registry.isRunning($0.id) }.map(\.id)
+            case .stopped: return jobs.filter { ResumeCommand.resumable($0, registry: registry) || $0.isRetryable }.map(\.id)
+            }
+        })
+    }
+}
+
 extension Command {
     /// Candidates for the last (possibly empty) word of `line`, the text before the cursor.
-    /// `experiments` supplies existing experiment names.
-    public static func complete(_ line: String, experiments: () -> [String]) -> Completion {
+    public static func complete(_ line: String, experiments: @escaping () -> [String]) -> Completion {
+        complete(line, source: CompletionSource(experiments: experiments))
+    }
+
+    /// Candidates for the last (possibly empty) word of `line`, the text before the cursor, with
+    /// experiment names and job ids from `source`.
+    public static func complete(_ line: String, source: CompletionSource) -> Completion {
+        let experiments = source.experiments
         var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         let current = line.last.map { $0 == " " } ?? true ? "" : (words.popLast() ?? "")
         // After a `;`, a new command starts.
@@ -29,7 +64,7 @@ extension Command {
         let rest = Array(words.dropFirst())
         // A keyword just typed: its value.
         if let last = rest.last, let spec = command.arguments.first(where: { $0.keyword == last.lowercased() }) {
-            return candidates(for: spec, matching: matching, experiments: experiments)
+            return candidates(for: spec, matching: matching, source: source)
         }
         // Otherwise: the next positional argument, plus the keywords not used yet.
         let used = Set(rest.map { $0.lowercased() })
@@ -50,7 +85,7 @@ extension Command {
         }
         var result = Completion(candidates: [], files: false)
         if consumed < positional.count {
-            result = candidates(for: positional[consumed], matching: matching, experiments: experiments)
+            result = candidates(for: positional[consumed], matching: matching, source: source)
         }
         if !result.files {
             result.candidates = (result.candidates + matching(keywords).candidates).sorted()
@@ -59,11 +94,12 @@ extension Command {
     }
 
     private static func candidates(for spec: ArgumentSpec, matching: ([String]) -> Completion,
-                                   experiments: () -> [String]) -> Completion {
+                                   source: CompletionSource) -> Completion {
         switch spec.kind {
         case .choice(let words): matching(words)
         case .policy: matching(PolicyWords.completions)
-        case .experiment: matching(experiments())
+        case .experiment: matching(source.experiments())
+        case .job(let role): matching(source.jobs(role).map(String.init))
         case .command: matching(table.map(\.name))
         case .path, .file: Completion(candidates: [], files: true)
         case .integer, .real, .name: Completion(candidates: [], files: false)

@@ -251,7 +251,9 @@ public final class Daemon: @unchecked Sendable {
                 client.interrupt()
                 served = true
             case .complete(let line)?:
-                served = answer(.completion(Command.complete(line) { experimentNames() }), on: connection)
+                // The experiment as the last line left it: the session itself belongs to the line's thread.
+                let source = CompletionSource.workspace(workspace, current: client.currentExperiment)
+                served = answer(.completion(Command.complete(line, source: source)), on: connection)
             case .run(let line)?:
                 served = client.start(line) || answer(.error(message: "a command is still running"), on: connection)
             }
@@ -317,15 +319,6 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// The experiments' names, for completion; none (logged) when the store cannot list them.
-    private func experimentNames() -> [String] {
-        do {
-            return try workspace.store.experiments().map(\.experiment.name)
-        } catch {
-            logger.error("cannot list experiments for completion: \(error)")
-            return []
-        }
-    }
 }
 
 /// What the accept loop remembers between connections, to log a shortage once rather than per client.
@@ -360,6 +353,9 @@ final class Client: @unchecked Sendable {
     private var heeded = false
     /// A send failed: the client is gone, so nothing more is sent to it (and nothing more logged).
     private var gone = false
+    /// The session's current experiment when its last line ended, for completion on the serving
+    /// thread (the session itself belongs to the thread running a line).
+    private var current: String?
     /// Told when a line starts (true) and when its answer has gone out (false).
     private let track: @Sendable (Bool) -> Void
 
@@ -368,7 +364,10 @@ final class Client: @unchecked Sendable {
         self.interpreter = interpreter
         self.logger = logger
         self.track = track
+        current = interpreter.session.current
     }
+
+    var currentExperiment: String? { lock.withLock { current } }
 
     func interrupt() { lock.withLock { interrupted = true } }
 
@@ -399,7 +398,11 @@ final class Client: @unchecked Sendable {
             lock.withLock { if heeded { interrupted = false } }
             reply(outcomes, line: line)
             // Free before the last message: the client sends its next line as soon as it has it.
-            lock.withLock { busy = false }
+            let now = interpreter.session.current
+            lock.withLock {
+                busy = false
+                current = now
+            }
             send(.done(prompt: interpreter.prompt, notices: notices))
             if outcomes.contains(where: \.quit) { connection.shutdown() }
         }

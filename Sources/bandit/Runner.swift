@@ -62,16 +62,8 @@ final class LocalRunner: Runner {
     }
 
     func complete(_ line: String) -> Completion {
-        let store = interpreter.session.workspace.store
-        return Command.complete(line) {
-            do {
-                return try store.experiments().map(\.experiment.name)
-            } catch {
-                // Completion happens mid-line, where nothing may be printed: no names is the answer,
-                // and the next command meets the store's error itself.
-                return []
-            }
-        }
+        let session = interpreter.session
+        return Command.complete(line, source: .workspace(session.workspace, current: session.current))
     }
 
     /// Background jobs finish before a one-shot process leaves.

@@ -355,5 +355,25 @@ struct JobGeneratorTests {
         #expect(line.split(separator: " ").count < 100)
         #expect(StatsCommand.picksLine([3, 0, 1]) == "picks per post: 0:3 1:0 2:1")
     }
+
+    @Test("completion offers job ids: running ones after wait and cancel, stopped ones after resume")
+    func jobCompletion() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e rng default seed 1; world features 3 actions 4; runs 2 days 2; runs 1000 days 1000 &")
+        session.must("cancel 2")
+        session.workspace.registry.waitForBackground()
+        session.must("runs 1000 days 1000 &")
+        defer {
+            _ = session.workspace.registry.cancel(jobID: 3)
+            session.workspace.registry.waitForBackground()
+        }
+        let source = CompletionSource.workspace(session.workspace, current: session.current)
+        #expect(Command.complete("resume ", source: source).candidates == ["2"])
+        #expect(Command.complete("cancel ", source: source).candidates == ["3"])
+        #expect(Command.complete("wait ", source: source).candidates == ["3"])
+        #expect(Command.complete("resume ", source: .workspace(session.workspace, current: nil)).candidates.isEmpty)
+        #expect(session.refused("cancel 0").contains("J must be a job id from 1 to 2147483647, not '0'"))
+    }
 }
 

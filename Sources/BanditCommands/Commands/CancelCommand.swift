@@ -4,7 +4,7 @@ import BanditCore
 import BanditStore
 
 enum CancelCommand {
-    static let job = Argument<Int>.integer("J", 1...Int(Int32.max), help: "job id")
+    static let job = Argument<Int>.job("J", .running, help: "job id")
 
     static let command = Command(
         "cancel", arguments: [job],

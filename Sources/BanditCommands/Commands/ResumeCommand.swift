@@ -4,7 +4,7 @@ import BanditCore
 import BanditStore
 
 enum ResumeCommand {
-    static let job = Argument<Int?>.optionalInteger("J", 1...Int(Int32.max), help: "job id (default: the latest resumable)")
+    static let job = Argument<Int?>.optionalJob("J", .stopped, help: "job id (default: the latest resumable)")
 
     static let command = Command(
         "resume", arguments: [job], flags: [.mutating, .needsExperiment, .longRunning],
@@ -20,8 +20,7 @@ enum ResumeCommand {
         let experiment = try call.session.currentExperiment()
         let jobs = try call.workspace.store.jobs(experimentID: experiment.id)
         let registry = call.workspace.registry
-        // A job stored as running that no thread plays lost its process (or its state could not be stored).
-        func resumable(_ job: JobRecord) -> Bool { job.state.isResumable || (job.state == .running && !registry.isRunning(job.id)) }
+        func resumable(_ job: JobRecord) -> Bool { Self.resumable(job, registry: registry) }
         let job: JobRecord
         if let id = call[Self.job] {
             guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
@@ -40,4 +39,11 @@ enum ResumeCommand {
         call.effects = [.startJob(.resume(experiment, job))]
         return .empty
     }
+
+    /// Interrupted or cancelled, or stored as running while no thread plays it (it lost its
+    /// process, or its state could not be stored): what `resume` continues without being named.
+    static func resumable(_ job: JobRecord, registry: JobRegistry) -> Bool {
+        job.state.isResumable || (job.state == .running && !registry.isRunning(job.id))
+    }
 }
+

@@ -3,7 +3,7 @@
 import BanditCore
 
 enum WaitCommand {
-    static let job = Argument<Int?>.optionalInteger("J", 1...Int(Int32.max), help: "job id (default: the latest running)")
+    static let job = Argument<Int?>.optionalJob("J", .running, help: "job id (default: the latest running)")
 
     static let command = Command(
         "wait", arguments: [job], flags: [.needsExperiment, .longRunning],
