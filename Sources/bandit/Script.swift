@@ -7,9 +7,10 @@ import Foundation
 enum Script {
     /// Runs the lines in order, each as soon as it is read; returns the exit status. `numbered`:
     /// errors say which line they come from.
-    static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool) -> Int32 {
+    static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool,
+                    format: OutputFormat = .table) -> Int32 {
         var status: Int32 = 0
-        let output = Output(terminal: false)
+        var output = Output(terminal: false, format: format)
         for (number, line) in lines.enumerated() {
             var failed = false, quit = false, shown = false
             var files = ClientFiles(line: line)
@@ -19,7 +20,7 @@ enum Script {
                 // A line stops at its first error: nothing of it comes after one.
                 guard !failed else { return }
                 // A file the client could not write fails the command as the daemon's errors do.
-                if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
+                if let error = piece.error ?? output.show(piece, command: index, files: &files) {
                     let location = numbered ? "line \(number + 1): " : ""
                     FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
                     failed = true
