@@ -9,21 +9,61 @@ import Testing
 
 @Suite("Machine output")
 struct MachineOutputTests {
-    /// Each line of `stdout` as a JSON object.
-    static func objects(_ stdout: String) throws -> [[String: Any]] {
-        try stdout.split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not an object: \(line)")
+    /// A JSON value as a script reads it. (JSONDecoder, not JSONSerialization: on Linux the latter
+    /// parses about half of all doubles one unit in the last place off. JSONDecoder does not tell
+    /// `1` from `1.0`: the test looks at the text for that.)
+    enum Value: Decodable, Equatable {
+        case number(Double), string(String), boolean(Bool), null
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let set = try Self.probe({ try container.decode(Bool.self) }) {
+                self = .boolean(set)
+            } else if let text = try Self.probe({ try container.decode(String.self) }) {
+                self = .string(text)
+            } else {
+                self = .number(try container.decode(Double.self))
+            }
         }
+
+        /// The value when the JSON is of that type; nil otherwise.
+        private static func probe<T>(_ decode: () throws -> T) throws -> T? {
+            do {
+                return try decode()
+            } catch DecodingError.typeMismatch {
+                return nil
+            }
+        }
+
+        static func integer(_ n: Int) -> Value { .number(Double(n)) }
+        var int: Int? { if case .number(let x) = self { Int(exactly: x) } else { nil } }
+        var double: Double? { if case .number(let x) = self { x } else { nil } }
+        var string: String? { if case .string(let text) = self { text } else { nil } }
     }
 
-    /// The object of `command` whose title starts with `title` (or that has no title when nil).
-    static func table(_ objects: [[String: Any]], _ command: String, title: String? = nil) throws -> (columns: [String], rows: [[Any]]) {
+    /// One line of JSON output: a table or a sentence.
+    struct Line: Decodable {
+        var command: String
+        var title: String?
+        var columns: [String]?
+        var rows: [[Value]]?
+        var footer: [String]?
+        var text: String?
+    }
+
+    /// Each line of `stdout`, decoded.
+    static func objects(_ stdout: String) throws -> [Line] {
+        try stdout.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+    }
+
+    /// The table of `command` whose title starts with `title` (or the first, when nil).
+    static func table(_ objects: [Line], _ command: String, title: String? = nil) throws -> (columns: [String], rows: [[Value]]) {
         let found = try #require(objects.first { object in
-            guard object["command"] as? String == command, object["rows"] != nil else { return false }
-            guard let title else { return true }
-            return (object["title"] as? String)?.hasPrefix(title) == true
+            object.command == command && object.rows != nil && (title.map { object.title?.hasPrefix($0) == true } ?? true)
         }, "no table of \(command) titled \(title ?? "-")")
-        return (try #require(found["columns"] as? [String]), try #require(found["rows"] as? [[Any]]))
+        return (try #require(found.columns), try #require(found.rows))
     }
 
     @Test("--format json: one object per line, numbers as JSON numbers equal to the stored doubles bit for bit")
@@ -35,8 +75,7 @@ struct MachineOutputTests {
         // The error still goes to standard error, as a sentence, and stops the line.
         #expect(run.status == 1 && run.stderr.contains("unknown command: bogus"), "\(run.stderr)")
         let objects = try Self.objects(run.stdout)
-        #expect(objects.allSatisfy { ($0["command"] as? String) != nil })
-        #expect(objects.first?["text"] as? String == "experiment e: generator default, seed 0; draw its world with 'world'")
+        #expect(objects.first?.text == "experiment e: generator default, seed 0; draw its world with 'world'")
 
         let store = try Store(directory: state)
         defer { store.close() }
@@ -49,10 +88,10 @@ struct MachineOutputTests {
         #expect(curves.columns == ["day", "greedy", "greedy se", "eps:0.1", "eps:0.1 se"])
         #expect(curves.rows.count == 6)
         for (day, row) in curves.rows.enumerated() {
-            #expect(row[0] as? Int == day + 1)
+            #expect(row[0].int == day + 1)
             for (index, result) in results.enumerated() {
-                #expect((row[1 + 2 * index] as? Double)?.bitPattern == result.curve.mean[day].bitPattern)
-                #expect((row[2 + 2 * index] as? Double)?.bitPattern == result.curve.standardError[day].bitPattern)
+                #expect(row[1 + 2 * index].double?.bitPattern == result.curve.mean[day].bitPattern)
+                #expect(row[2 + 2 * index].double?.bitPattern == result.curve.standardError[day].bitPattern)
             }
         }
         // stats: the live run's days.
@@ -61,9 +100,9 @@ struct MachineOutputTests {
         let stored = try store.days(runID: live.id)
         #expect(days.rows.count == stored.count && stored.count == 3)
         for (row, day) in zip(days.rows, stored) {
-            #expect(row[0] as? Int == day.day && row[1] as? Int == day.decisions)
-            #expect((row[2] as? Double)?.bitPattern == day.meanViewingTime.bitPattern)
-            #expect((row[3] as? Double)?.bitPattern == day.regret.bitPattern)
+            #expect(row[0].int == day.day && row[1].int == day.decisions)
+            #expect(row[2].double?.bitPattern == day.meanViewingTime.bitPattern)
+            #expect(row[3].double?.bitPattern == day.regret.bitPattern)
         }
         // log: the last decisions, typed.
         let log = try Self.table(objects, "log 5")
@@ -71,37 +110,41 @@ struct MachineOutputTests {
         let decisions = try store.recentDecisions(runID: live.id, limit: 5)
         #expect(log.rows.count == 5)
         for (row, (day, decision)) in zip(log.rows, decisions) {
-            #expect(row[0] as? Int == day && row[2] as? Int == decision.action)
-            #expect(row[1] as? String == LogCommand.contextText(decision.context, features: 3))
-            #expect((row[3] as? Double)?.bitPattern == decision.propensity.bitPattern)
-            #expect((row[4] as? Double)?.bitPattern == decision.viewingTime.bitPattern)
+            #expect(row[0].int == day && row[2].int == decision.action)
+            #expect(row[1].string == LogCommand.contextText(decision.context, features: 3))
+            #expect(row[3].double?.bitPattern == decision.propensity.bitPattern)
+            #expect(row[4].double?.bitPattern == decision.viewingTime.bitPattern)
         }
         // jobs: progress in two integer columns.
         let jobs = try Self.table(objects, "jobs")
         #expect(jobs.columns == ["job", "command", "days done", "days total", "state"])
         #expect(jobs.rows.count == 3)
-        #expect(jobs.rows[0][0] as? Int == 1 && jobs.rows[0][1] as? String == "runs" && jobs.rows[0][4] as? String == "finished")
-        #expect(jobs.rows[2][2] as? Int == 3 && jobs.rows[2][3] as? Int == 3)
+        #expect(jobs.rows[0] == [.integer(1), .string("runs"), .integer(18), .integer(18), .string("finished")])
+        #expect(jobs.rows[2] == [.integer(3), .string("step 3"), .integer(3), .integer(3), .string("finished")])
+        // Integers are written as integers, numbers whole (a propensity of 1 is 1.0).
+        #expect(run.stdout.contains(#"[3,"step 3",3,3,"finished"]"#))
+        #expect(run.stdout.contains(#""columns":["day","decisions","mean viewing time","regret"],"rows":[[1,100,"#))
+        #expect(log.rows.allSatisfy { row in run.stdout.contains(#"",\#(row[2].int!),\#(row[3].double!.description),"#) })
         // experiments: the current one marked by a boolean, not a star in its name.
         let experiments = try Self.table(objects, "experiments")
         #expect(experiments.columns.first == "current" && experiments.rows.count == 1)
-        #expect(experiments.rows[0][0] as? Bool == true && experiments.rows[0][1] as? String == "e")
-        #expect(experiments.rows[0][3] as? Int == 0 && experiments.rows[0][6] is Int)
+        #expect(experiments.rows[0][0] == .boolean(true) && experiments.rows[0][1] == .string("e"))
+        #expect(experiments.rows[0][3] == .integer(0) && experiments.rows[0][6].int != nil)
         // settings: a value column of mixed types.
         let settings = try Self.table(objects, "settings")
-        #expect(settings.rows.map { $0[0] as? String } == ["rng", "seed", "world", "policy", "decisions", "days", "runs"])
-        #expect(settings.rows[5][1] as? Int == 6 && settings.rows[3][1] as? String == "eps:0.1")
+        #expect(settings.rows.map { $0[0].string } == ["rng", "seed", "world", "policy", "decisions", "days", "runs"])
+        #expect(settings.rows[5][1] == .integer(6) && settings.rows[3][1] == .string("eps:0.1"))
         // betas: one number per post and feature.
         let betas = try Self.table(objects, "betas")
         #expect(betas.columns == ["post", "β0", "β1", "β2"] && betas.rows.count == 4)
-        #expect(betas.rows.allSatisfy { row in row[0] is Int && row.dropFirst().allSatisfy { $0 is Double } })
+        #expect(betas.rows.allSatisfy { row in row[0].int != nil && row.dropFirst().allSatisfy { $0.double != nil } })
         // plot: the chart's numbers, as the table a pipe shows.
         let plot = try Self.table(objects, "plot")
-        #expect((plot.rows[5][1] as? Double)?.bitPattern == results[0].curve.mean[5].bitPattern)
+        #expect(plot.rows[5][1].double?.bitPattern == results[0].curve.mean[5].bitPattern)
         // A sentence is {"command", "text"}; the footer keeps the table's closing lines.
-        let picks = try #require(objects.first { ($0["text"] as? String)?.hasPrefix("picks per post") == true })
-        #expect(picks["command"] as? String == "stats")
-        let footer = try #require(objects.first { ($0["title"] as? String)?.hasPrefix("stored results") == true }?["footer"] as? [String])
+        let picks = try #require(objects.first { $0.text?.hasPrefix("picks per post") == true })
+        #expect(picks.command == "stats" && picks.rows == nil)
+        let footer = try #require(objects.first { $0.title?.hasPrefix("stored results") == true }?.footer)
         #expect(footer.count == 2 && footer[0].hasPrefix("greedy (3 runs): asymptote"))
     }
 
@@ -169,7 +212,7 @@ struct MachineOutputTests {
                                  "new e; world features 3 actions 4; set decisions 5000; day; log 4500"], directory: directory)
         #expect(run.status == 0, "\(run.stderr)")
         let log = try Self.table(try Self.objects(run.stdout), "log 4500")
-        #expect(log.rows.count == 4_500 && log.rows.allSatisfy { $0[0] as? Int == 1 })
+        #expect(log.rows.count == 4_500 && log.rows.allSatisfy { $0[0] == .integer(1) })
     }
 }
 

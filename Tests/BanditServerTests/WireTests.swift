@@ -167,7 +167,7 @@ extension WireTests {
             let (a, b) = try connectedPair()
             let rows: [[Cell]] = [
                 [.integer(3), .number(3), .number(0.1), .estimate(1.5, 0.25), .progress(4, of: 10), .flag(true), .missing, "3"],
-                [.integer(-1), .number(.infinity), .number(-0.0), .estimate(-.infinity, 5e-324), .progress(0, of: 0), .flag(false),
+                [.integer(-1), .number(.infinity), .number(-0.0), .estimate(-.infinity, .leastNonzeroMagnitude), .progress(0, of: 0), .flag(false),
                  .text(""), .text("[1]")],
             ]
             let table = Table(title: "t", headers: ["a", "b", "c", "d", "e", "f", "g", "h"], rows: rows, footer: ["end"])
