@@ -46,6 +46,6 @@ enum Reports {
             }
         }
         return Table(title: "final-day differences (SE = √(se₁² + se₂²); runs taken as independent)",
-                     headers: ["pair", "day", "difference", "se", "verdict"], alignments: [.left, .left, .right, .right, .left], rows: rows)
+                     headers: ["pair", "day", "difference", "se", "verdict"], alignments: [.left, .right, .right, .right, .left], rows: rows)
     }
 }
