@@ -20,6 +20,7 @@ extension Command {
         FitCommand.command, StepCommand.command, ResetCommand.command, RunsCommand.command, CompareCommand.command,
         JobsCommand.command, ResumeCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
         BetasCommand.command, LogCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
+        FormatCommand.command,
         HelpCommand.command, ShutdownCommand.command, QuitCommand.command,
     ]
 

@@ -17,6 +17,8 @@ public enum ManPage {
             .IR NAME ]
             .RB [ \\-\\-no\\-daemon ]
             .RB [ \\-\\-keep\\-going ]
+            .RB [ \\-\\-format
+            .IR FORMAT ]
             .RB [ \\-c
             .IR "'CMD; CMD'" ]
             .RI [ SCRIPT ]
@@ -53,6 +55,12 @@ public enum ManPage {
             continues the work) or to clear the line, Ctrl\\-D to leave. The prompt shows the current
             experiment.
             .PP
+            While a job plays, standard error (when it is a terminal) shows its progress as cargo and tqdm
+            do: a bar, then the percentage, the days done, the rate and the time left, as in
+            .IR "42%  6/14 days  2.1 days/s  ETA 0:04  runs 40 days 14" ;
+            a job that took more than a second then says how long:
+            .IR "runs 40 days 14: 14 days in 6.7 s (2.1 days/s)" .
+            .PP
             Otherwise (a pipe, a file,
             .BR \\-c )
             it reads commands one per line without prompt or echo, running each line as it arrives;
@@ -66,9 +74,53 @@ public enum ManPage {
             The first error stops the script with its message on standard error and exit
             status 1, unless
             .B \\-\\-keep\\-going
-            is given. Output is plain text.
+            is given. Output is plain text, or JSON or CSV for programs (see
+            .BR "OUTPUT FOR SCRIPTS" ).
             .PP
             Any unique prefix of a command works. Every bad input gets a one\\-line error and changes nothing.
+            .SH OUTPUT FOR SCRIPTS
+            .B \\-\\-format json
+            (or the command
+            .B format json
+            in the REPL, which holds for the rest of the session, as the sqlite3 shell's
+            .B .mode
+            does) writes each table and each sentence of a reply as one JSON object on a line of its own, so
+            that a program can read the output line by line. A table is
+            .IP
+            {"command": "stats", "title": "stored results: ...", "columns": ["day", "greedy", "greedy se"],
+            "rows": [[1, 1.0741878901912767, 0.19638335173369453], ...], "footer": ["greedy (3 runs): ..."]}
+            .PP
+            (title null when the table has none, footer the sentences printed under it, [] when none), a
+            sentence
+            .IP
+            {"command": "runs 40 days 14", "text": "job 3 finished: runs 40 days 14"}
+            .PP
+            and a reply of several (stats) is several lines, each naming its command. Numbers are JSON
+            numbers, integers without a decimal point, the others in shortest round\\-trip form (they read
+            back as the very doubles stored; a value that is not finite is null); a cell with no value is
+            null. A mean and its error (stats' stored results, plot, betas of an ensemble) is two columns,
+            .I NAME
+            and
+            .I "NAME se"
+            (betas:
+            .IR "\\(*bj spread" );
+            a job's progress two,
+            .I "days done"
+            and
+            .IR "days total" ;
+            the current experiment of
+            .B experiments
+            is the boolean column
+            .IR current .
+            A plot is written as its table of numbers.
+            .PP
+            .B \\-\\-format csv
+            writes each table as a header row of those column names, then its rows (RFC 4180: a field with a
+            comma, a quote, a line break or spaces at its ends is quoted, quotes doubled; lines end in a
+            newline; no value is an empty field), a blank line between two tables, and sentences as they
+            are; titles and footers are left out.
+            .B \\-\\-format table
+            (the default) aligns them for people. In every format errors go to standard error as sentences.
             .SH SEVERAL CLIENTS AND JOBS
             Any number of REPLs and scripts may use one daemon at once, while jobs run beside them.
             .IP \\(bu 2
@@ -187,6 +239,16 @@ public enum ManPage {
             .B \\-\\-keep\\-going
             In a script, report errors and go on instead of stopping at the first, with the next command of
             the same line as with the next line; the exit status is still 1.
+            .TP
+            .BI \\-\\-format " FORMAT"
+            Write replies as
+            .B table
+            (aligned, the default),
+            .B json
+            (one object per line) or
+            .B csv
+            (see
+            .BR "OUTPUT FOR SCRIPTS" ).
             .TP
             .I SCRIPT
             Run the commands of this file and exit.

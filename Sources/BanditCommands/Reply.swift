@@ -12,6 +12,8 @@ public enum Reply: Sendable, Equatable, Codable {
     /// writes files, where its user is; a reply never names a path).
     case file(FileReply)
     case sequence([Reply])
+    /// How the client writes the replies that follow, for the rest of its session (`format`).
+    case format(OutputFormat)
 
     public static let empty = Reply.sequence([])
 
@@ -23,6 +25,7 @@ public enum Reply: Sendable, Equatable, Codable {
         case .plot(let request): request.fallbackTable.rendered()
         case .file(let file): file.summary
         case .sequence(let replies): replies.map(\.plainText).filter { !$0.isEmpty }.joined(separator: "\n")
+        case .format: ""
         }
     }
 }
@@ -40,14 +43,17 @@ public struct FileReply: Sendable, Equatable, Codable {
     }
 }
 
-/// A table with a title line, column headers and rows of cells, aligned when rendered.
+/// A table with a title line, column headers and rows of typed cells, aligned when rendered.
 public struct Table: Sendable, Equatable, Codable {
     public enum Alignment: String, Sendable, Codable { case left, right }
 
     public var title: String?
     public var headers: [String]
     public var alignments: [Alignment]
-    public var rows: [[String]]
+    public var rows: [[Cell]]
+    /// Each column's names in machine output (`--format json|csv`): one, or two for a column of
+    /// pairs (`mean ± se` is `greedy` and `greedy se`; `3/14 days` is `days done` and `days total`).
+    public var fields: [[String]]
     /// Lines printed after the rows (e.g. an asymptote).
     public var footer: [String]
     /// Set when this table is one piece of a larger one, cut by `chunked(rows:)` to be sent in parts.
@@ -69,18 +75,31 @@ public struct Table: Sendable, Equatable, Codable {
         }
     }
 
-    public init(title: String? = nil, headers: [String], alignments: [Alignment]? = nil, rows: [[String]], footer: [String] = []) {
+    /// `fields` by default names a column of pairs (found in its rows) `H` and `H se` (estimates) or
+    /// `H done` and `H total` (progress), any other column by its header.
+    public init(title: String? = nil, headers: [String], alignments: [Alignment]? = nil, rows: [[Cell]], footer: [String] = [],
+                fields: [[String]]? = nil) {
         self.title = title
         self.headers = headers
         self.alignments = alignments ?? headers.indices.map { $0 == 0 ? .left : .right }
         self.rows = rows
         self.footer = footer
+        self.fields = fields ?? headers.enumerated().map { index, header in
+            for row in rows where index < row.count {
+                switch row[index] {
+                case .estimate: return [header, header + " se"]
+                case .progress: return [header + " done", header + " total"]
+                default: continue
+                }
+            }
+            return [header]
+        }
     }
 
     /// Each column's widest cell, headers included.
     public func columnWidths() -> [Int] {
         var widths = headers.map(\.count)
-        for row in rows { for (index, cell) in row.prefix(headers.count).enumerated() { widths[index] = max(widths[index], cell.count) } }
+        for row in rows { for (index, cell) in row.prefix(headers.count).enumerated() { widths[index] = max(widths[index], cell.shown.count) } }
         return widths
     }
 
@@ -105,7 +124,7 @@ public struct Table: Sendable, Equatable, Codable {
             if let title { lines.append(title) }
             lines.append(line(headers))
         }
-        lines += rows.map(line)
+        lines += rows.map { line($0.map(\.shown)) }
         if chunk?.showsFooter ?? true { lines += footer }
         return lines.joined(separator: "\n")
     }
@@ -126,6 +145,98 @@ public struct Table: Sendable, Equatable, Codable {
             piece.chunk = Chunk(widths: widths, showsHeading: heading && start == 0,
                                 showsFooter: ending && start + size >= rows.count)
             return piece
+        }
+    }
+}
+
+/// A table's cell: typed, so that machine output (`--format json|csv`) writes numbers as numbers
+/// and pairs as two columns, while a table on the terminal shows each as one aligned word.
+public enum Cell: Sendable, Equatable, Codable, ExpressibleByStringInterpolation {
+    case text(String)
+    case integer(Int)
+    /// Shown to four decimals; written whole (shortest round-trip form) in machine output.
+    case number(Double)
+    /// A value and its uncertainty, shown `m ± e`: a mean over runs and its standard error, or an
+    /// ensemble's mean and spread.
+    case estimate(Double, Double)
+    /// Days of a job done out of its total, shown `3/14 days`.
+    case progress(Int, of: Int)
+    /// A mark, shown `*` when set (the current experiment).
+    case flag(Bool)
+    /// No value (a curve shorter than the others, an experiment without a world), shown `—`.
+    case missing
+
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(stringInterpolation: DefaultStringInterpolation) { self = .text(String(stringInterpolation: stringInterpolation)) }
+
+    /// The cell as a table on the terminal shows it.
+    public var shown: String {
+        switch self {
+        case .text(let text): text
+        case .integer(let n): "\(n)"
+        case .number(let x): formatNumber(x)
+        case .estimate(let value, let error): formatNumber(value) + " ± " + formatNumber(error)
+        case .progress(let done, let total): "\(done)/\(counted(total, "day"))"
+        case .flag(let set): set ? "*" : ""
+        case .missing: "—"
+        }
+    }
+
+    // On the wire, compact (a log of a million rows is five million cells): text as a string, an
+    // integer as a number, a number as [x], an estimate as [m, e], progress as {"done", "total"},
+    // a flag as a boolean, no value as null.
+
+    private enum Keys: String, CodingKey { case done, total }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .progress(let done, let total):
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(done, forKey: .done)
+            try container.encode(total, forKey: .total)
+            return
+        default: break
+        }
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .integer(let n): try container.encode(n)
+        case .number(let x): try container.encode([x])
+        case .estimate(let value, let error): try container.encode([value, error])
+        case .flag(let set): try container.encode(set)
+        case .missing: try container.encodeNil()
+        case .progress: preconditionFailure("encoded above")
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .missing
+        } else if let set = try Self.ifOfType({ try container.decode(Bool.self) }) {
+            self = .flag(set)
+        } else if let n = try Self.ifOfType({ try container.decode(Int.self) }) {
+            self = .integer(n)
+        } else if let text = try Self.ifOfType({ try container.decode(String.self) }) {
+            self = .text(text)
+        } else if let numbers = try Self.ifOfType({ try container.decode([Double].self) }) {
+            switch numbers.count {
+            case 1: self = .number(numbers[0])
+            case 2: self = .estimate(numbers[0], numbers[1])
+            default: throw DecodingError.dataCorruptedError(in: container, debugDescription: "a cell of \(numbers.count) numbers")
+            }
+        } else {
+            let keyed = try decoder.container(keyedBy: Keys.self)
+            self = .progress(try keyed.decode(Int.self, forKey: .done), of: try keyed.decode(Int.self, forKey: .total))
+        }
+    }
+
+    /// The value when the JSON at hand is of that type, nil when it is of another; other errors go on.
+    private static func ifOfType<T>(_ decode: () throws -> T) throws -> T? {
+        do {
+            return try decode()
+        } catch DecodingError.typeMismatch {
+            return nil
         }
     }
 }
@@ -156,9 +267,9 @@ public struct PlotRequest: Sendable, Equatable, Codable {
     public var fallbackTable: Table {
         let days = series.map(\.mean.count).max() ?? 0
         let rows = (0..<days).map { day in
-            ["\(day + 1)"] + series.map { s in
-                guard day < s.mean.count else { return "" }
-                return s.standardError.map { formatNumber(s.mean[day]) + " ± " + formatNumber($0[day]) } ?? formatNumber(s.mean[day])
+            [Cell.integer(day + 1)] + series.map { s in
+                guard day < s.mean.count else { return .missing }
+                return s.standardError.map { .estimate(s.mean[day], $0[day]) } ?? .number(s.mean[day])
             }
         }
         var footer = series.compactMap { s in s.asymptote.map { "asymptote \(s.label): \(formatNumber($0))" } }

@@ -3,9 +3,11 @@
 import BanditCommands
 import Foundation
 
-/// Version 3 of the protocol between `bandit` and `banditd`. (Version 3: a file's reply carries its
+/// Version 4 of the protocol between `bandit` and `banditd`. (Version 3: a file's reply carries its
 /// contents and no path, a plot for a file says `svg`; the client writes them at the paths its user
-/// typed, which it reads in the line itself.)
+/// typed, which it reads in the line itself. Version 4: a table's cells are typed (`Cell`: text,
+/// integers, numbers, pairs), so that the client can write them as JSON or CSV, and the `format`
+/// reply sets how the client writes what follows.)
 ///
 /// Frames: a 4-byte big-endian word, then N bytes (1 ≤ N ≤ 1 MiB). The word's top bit says that
 /// more frames of the same message follow, its other 31 bits are N. A message is the UTF-8 JSON of
@@ -23,7 +25,7 @@ import Foundation
 /// sent, stops the parts, and `done` comes at once. A malformed or oversized message gets `error`
 /// and the connection is closed.
 public enum Wire {
-    public static let version = 3
+    public static let version = 4
     public static let maximumFrame = 1 << 20
     /// The most a message may hold across its frames: far above any reply (100,000 log rows are
     /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.
@@ -109,7 +111,7 @@ extension Wire {
         case .text(let text):
             guard text.utf8.count > bytesPerPart else { return [reply] }
             return lines(of: text, bytes: bytesPerPart).map(Reply.text)
-        case .plot, .file:
+        case .plot, .file, .format:
             return [reply]
         }
     }
@@ -138,10 +140,11 @@ extension Wire {
     static func estimatedSize(_ reply: Reply) -> Int {
         switch reply {
         case .text(let text): text.utf8.count
-        case .table(let table): table.rows.reduce(0) { sum, row in row.reduce(sum + 2 * row.count) { $0 + $1.utf8.count } }
+        case .table(let table): table.rows.reduce(0) { sum, row in row.reduce(sum + 2 * row.count) { $0 + $1.shown.utf8.count } }
         case .plot(let request): request.series.reduce(0) { $0 + 24 * $1.mean.count }
         case .file(let file): file.contents.utf8.count
         case .sequence(let replies): replies.reduce(0) { $0 + estimatedSize($1) }
+        case .format: 0
         }
     }
 

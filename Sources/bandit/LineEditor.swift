@@ -19,10 +19,11 @@ struct LineEditor {
     let historyFile: String
     /// Where the current experiment is kept for the next REPL (`LastExperiment`).
     let lastExperimentFile: String
+    var format: OutputFormat = .table
 
     /// Reads and runs commands until `quit` or Ctrl-D; returns the exit status.
     func run() -> Int32 {
-        let output = Output(terminal: true)
+        var output = Output(terminal: true, format: format)
         let runner = runner
         Shared.complete = { runner.complete($0) }
         // readline keeps these pointers: the strings must outlive it (strdup, never freed).
@@ -53,7 +54,7 @@ struct LineEditor {
             let notices = runner.run(trimmed, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
                 if !shown { output.endProgress() }
                 shown = true
-                if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
+                if let error = piece.error ?? output.show(piece, command: index, files: &files) {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 }
                 if piece.quit { quit = true }

@@ -8,13 +8,14 @@ enum Script {
     /// Runs the lines in order, each as soon as it is read; returns the exit status. `numbered`:
     /// errors say which line they come from. With `keepGoing`, an error stops neither the script nor
     /// the rest of its line: each command of a line is sent on its own.
-    static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool) -> Int32 {
+    static func run(lines: some Sequence<String>, numbered: Bool, runner: Runner, keepGoing: Bool,
+                    format: OutputFormat = .table) -> Int32 {
         var status: Int32 = 0
-        let output = Output(terminal: false)
+        var output = Output(terminal: false, format: format)
         for (number, line) in lines.enumerated() {
             let location = numbered ? "line \(number + 1): " : ""
             for text in keepGoing ? commands(of: line) : [line] {
-                let (failed, quit) = run(text, location: location, runner: runner, output: output)
+                let (failed, quit) = run(text, location: location, runner: runner, output: &output)
                 if failed {
                     status = 1
                     if !keepGoing { return status }
@@ -39,7 +40,7 @@ enum Script {
 
     /// Runs one line: its replies on standard output, its errors and notices on standard error.
     /// Whether it failed, and whether it asked to quit.
-    private static func run(_ text: String, location: String, runner: Runner, output: Output) -> (failed: Bool, quit: Bool) {
+    private static func run(_ text: String, location: String, runner: Runner, output: inout Output) -> (failed: Bool, quit: Bool) {
         var failed = false, quit = false, shown = false
         var files = ClientFiles(line: text)
         let notices = runner.run(text, progress: output.progressSink(), shouldStop: Interrupts.requested) { index, piece in
@@ -48,7 +49,7 @@ enum Script {
             // A line stops at its first error: nothing of it comes after one.
             guard !failed else { return }
             // A file the client could not write fails the command as the daemon's errors do.
-            if let error = piece.error ?? output.show(piece.reply, command: index, files: &files) {
+            if let error = piece.error ?? output.show(piece, command: index, files: &files) {
                 FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
                 failed = true
             }

@@ -5,7 +5,7 @@ import BanditServer
 import Foundation
 
 let usage = """
-    usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
+    usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [--format FORMAT] [-c 'CMD; CMD'] [SCRIPT]
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
     Otherwise it runs the commands of SCRIPT, of -c, or of standard input, stopping at the first
@@ -20,6 +20,7 @@ let usage = """
       -c 'CMD; CMD'    run these commands and exit
       --no-daemon      run the engine in this process (one-shot scripts)
       --keep-going     in a script, report errors and go on (the rest of the line too)
+      --format FORMAT  write replies as table (default), json (one object per line) or csv
       -h, --help       this text
       --man            print the manual page (man/bandit.1)
     """
@@ -31,6 +32,7 @@ struct Options {
     var keepGoing = false
     var noDaemon = false
     var experiment: String?
+    var format = OutputFormat.table
 }
 
 func fail(_ message: String, status: Int32 = 2) -> Never {
@@ -52,6 +54,11 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "-e", "--experiment":
             guard let value = rest.popFirst(), !value.isEmpty else { fail("\(argument) needs an experiment's name\n\(usage)") }
             options.experiment = value
+        case "--format":
+            guard let value = rest.popFirst(), let format = OutputFormat(rawValue: value) else {
+                fail("--format needs table, json or csv\n\(usage)")
+            }
+            options.format = format
         case "--keep-going": options.keepGoing = true
         case "--no-daemon": options.noDaemon = true
         case "-h", "--help":
@@ -151,17 +158,17 @@ if let name = options.experiment ?? ProcessInfo.processInfo.environment["BANDIT_
 
 let status: Int32
 if let commands = options.commands {
-    status = Script.run(lines: [commands], numbered: false, runner: runner, keepGoing: options.keepGoing)
+    status = Script.run(lines: [commands], numbered: false, runner: runner, keepGoing: options.keepGoing, format: options.format)
 } else if let text = scriptText {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing)
+    status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing, format: options.format)
 } else if isatty(STDIN_FILENO) == 1 {
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
-    status = LineEditor(runner: runner, historyFile: history, lastExperimentFile: lastExperimentFile).run()
+    status = LineEditor(runner: runner, historyFile: history, lastExperimentFile: lastExperimentFile, format: options.format).run()
 } else {
     // Each line runs as it arrives, so that a program feeding bandit sees each reply before it sends more.
     status = Script.run(lines: AnySequence { AnyIterator { readLine(strippingNewline: true) } }, numbered: true,
-                        runner: runner, keepGoing: options.keepGoing)
+                        runner: runner, keepGoing: options.keepGoing, format: options.format)
 }
 runner.close()
 exit(status)

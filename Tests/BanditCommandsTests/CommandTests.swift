@@ -192,9 +192,9 @@ struct CommandTests {
         let c = Curve(label: "eps:0.1", runs: 10, mean: [1, 2.0], standardError: [0.1, 0.4])
         let table = Reports.finalDayDifferences([a, b, c]).rendered()
         // 2.6 − 1.5 = 1.1 with SE √(0.09 + 0.16) = 0.5: 2.2 SE, beyond noise.
-        #expect(table.contains("ts:30 − greedy    day 2      1.1000  0.5000  ts:30 better (2.2 SE)"), "\(table)")
+        #expect(table.contains("ts:30 − greedy      2      1.1000  0.5000  ts:30 better (2.2 SE)"), "\(table)")
         // 2.0 − 1.5 = 0.5 with SE 0.5: 1.0 SE, within noise.
-        #expect(table.contains("eps:0.1 − greedy  day 2      0.5000  0.5000  within noise (1.0 SE)"), "\(table)")
+        #expect(table.contains("eps:0.1 − greedy    2      0.5000  0.5000  within noise (1.0 SE)"), "\(table)")
         #expect(table.contains("eps:0.1 − ts:30"))
     }
 

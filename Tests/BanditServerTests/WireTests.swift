@@ -1,4 +1,4 @@
-// Protocol 3: messages over several frames, replies in parts, bounded waits, Ctrl-C, bounded echoes.
+// Protocol 4: messages over several frames, replies in parts, bounded waits, Ctrl-C, bounded echoes.
 
 import BanditCommands
 @testable import BanditServer
@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import Testing
 
-/// Everything of protocol 3, under one name (`swift test --filter WireTests`).
-@Suite("protocol 3")
+/// Everything of protocol 4, under one name (`swift test --filter WireTests`).
+@Suite("protocol 4")
 struct WireTests {}
 
 // MARK: Helpers
@@ -95,7 +95,7 @@ final class Counter: @unchecked Sendable {
 func referenceRendering(_ table: Table) -> String {
     let columns = table.headers.count
     var widths = table.headers.map(\.count)
-    for row in table.rows { for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], cell.count) } }
+    for row in table.rows { for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], cell.shown.count) } }
     func line(_ cells: [String]) -> String {
         var parts: [String] = []
         for index in 0..<columns {
@@ -108,16 +108,16 @@ func referenceRendering(_ table: Table) -> String {
     var lines: [String] = []
     if let title = table.title { lines.append(title) }
     lines.append(line(table.headers))
-    lines += table.rows.map(line)
+    lines += table.rows.map { line($0.map(\.shown)) }
     lines += table.footer
     return lines.joined(separator: "\n")
 }
 
 /// A table of odd widths: long and short cells, blank cells, missing cells, trailing blanks.
 func oddTable(rows count: Int, footer: [String] = ["asymptote: 2.0688", "", "end"]) -> Table {
-    let rows = (0..<count).map { index -> [String] in
+    let rows = (0..<count).map { index -> [Cell] in
         switch index % 5 {
-        case 0: ["\(index)", String(repeating: "w", count: index % 23), "x"]
+        case 0: ["\(index)", .text(String(repeating: "w", count: index % 23)), "x"]
         case 1: ["", "", ""]
         case 2: ["\(index)"]
         case 3: ["é\u{301}\(index)", "1 0 1", " "]
@@ -160,6 +160,42 @@ extension WireTests {
                 return
             }
             #expect(back == text)
+        }
+
+        @Test("a table's typed cells come back as they went: integers stay integers, whole numbers stay numbers")
+        func typedCells() throws {
+            let (a, b) = try connectedPair()
+            let rows: [[Cell]] = [
+                [.integer(3), .number(3), .number(0.1), .estimate(1.5, 0.25), .progress(4, of: 10), .flag(true), .missing, "3"],
+                [.integer(-1), .number(.infinity), .number(-0.0), .estimate(-.infinity, .leastNonzeroMagnitude), .progress(0, of: 0), .flag(false),
+                 .text(""), .text("[1]")],
+            ]
+            let table = Table(title: "t", headers: ["a", "b", "c", "d", "e", "f", "g", "h"], rows: rows, footer: ["end"])
+            #expect(table.fields[3] == ["d", "d se"] && table.fields[4] == ["e done", "e total"])
+            let message = ServerMessage.part(index: 0, outcome: Outcome(command: "t", reply: .table(table), error: nil, quit: false))
+            let sender = Background { try a.send(message) }
+            let received = try #require(try b.receive(ServerMessage.self))
+            try sender.wait()
+            guard case .part(_, let outcome) = received, case .table(let back) = outcome.reply else {
+                Issue.record("not the part sent: \(received)")
+                return
+            }
+            #expect(back == table)
+            // Not a number is not equal to itself: checked apart.
+            let nan = Table(headers: ["x"], rows: [[.number(.nan)]])
+            let again = try JSONDecoder().decode(Table.self, from: try JSONEncoder().encode(
+                Table(headers: ["x"], rows: [[.number(1)]])))
+            #expect(again.rows == [[.number(1)]])
+            let (c, d) = try connectedPair()
+            let nanSender = Background { try c.send(ServerMessage.part(index: 0, outcome: Outcome(command: "x", reply: .table(nan), error: nil, quit: false))) }
+            let nanBack = try #require(try d.receive(ServerMessage.self))
+            try nanSender.wait()
+            guard case .part(_, let nanOutcome) = nanBack, case .table(let nanTable) = nanOutcome.reply,
+                  case .number(let x) = nanTable.rows[0][0] else {
+                Issue.record("not the part sent: \(nanBack)")
+                return
+            }
+            #expect(x.isNaN)
         }
 
         @Test("a message over the bound is refused before it is all read")
@@ -597,17 +633,17 @@ extension WireTests {
             #expect(try client.run("experiments", progress: nil, interrupted: { false }).first?.error == nil)
         }
 
-        @Test("a client of protocol 1 or 2 is refused with the version message")
+        @Test("a client of protocol 1, 2 or 3 is refused with the version message")
         func olderVersions() throws {
             let directory = temporaryDirectory(), state = directory + "/state"
             defer { stopDaemon(state) }
             #expect(try bandit(["--state-dir", state, "-c", "experiments"], in: directory).status == 0)
-            for version in [1, 2] {
+            for version in [1, 2, 3] {
                 let fd = try UnixSocket.connect(to: state + "/banditd.sock").get()
                 #expect {
                     _ = try DaemonClient(fd: fd, protocolVersion: version)
                 } throws: { error in
-                    "\(error)".contains("protocol version \(version) is not spoken here") && "\(error)".contains("speaks 3")
+                    "\(error)".contains("protocol version \(version) is not spoken here") && "\(error)".contains("speaks 4")
                 }
             }
         }

@@ -29,18 +29,18 @@ enum BetasCommand {
         let members = checkpoint.members, c = checkpoint.coefficients
         let headers = ["post"] + (0..<d).map { "β\($0)" }
         if members == 1 {
-            let rows = actions.map { a in ["\(a)"] + (0..<d).map { j in formatNumber(c[j * k + a]) } }
+            let rows = actions.map { a in [Cell.integer(a)] + (0..<d).map { j in Cell.number(c[j * k + a]) } }
             return .table(Table(title: "\(record.policy.label) coefficients after \(counted(checkpoint.fits, "fit"))", headers: headers, rows: rows))
         }
         let rows = actions.map { a in
-            ["\(a)"] + (0..<d).map { j -> String in
+            [Cell.integer(a)] + (0..<d).map { j -> Cell in
                 let values = (0..<members).map { c[($0 * d + j) * k + a] }
                 let mean = values.reduce(0, +) / Double(members)
                 let spread = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(members)).squareRoot()
-                return "\(formatNumber(mean)) ± \(formatNumber(spread))"
+                return .estimate(mean, spread)
             }
         }
         return .table(Table(title: "\(record.policy.label) ensemble of \(members): mean ± spread after \(counted(checkpoint.fits, "fit"))",
-                            headers: headers, rows: rows))
+                            headers: headers, rows: rows, fields: [["post"]] + (0..<d).map { ["β\($0)", "β\($0) spread"] }))
     }
 }

@@ -25,7 +25,7 @@ enum JobsCommand {
             } else if let message = job.message, job.state == .failed || job.state == .interrupted {
                 state += ": " + message
             }
-            return ["\(job.id)", job.command, "\(done)/\(counted(job.daysTotal, "day"))", state + resumed]
-        }))
+            return [.integer(Int(job.id)), .text(job.command), .progress(done, of: job.daysTotal), .text(state + resumed)]
+        }, fields: [["job"], ["command"], ["days done", "days total"], ["state"]]))
     }
 }

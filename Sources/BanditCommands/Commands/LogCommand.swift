@@ -20,8 +20,8 @@ enum LogCommand {
         guard !recent.isEmpty else { return .text("no decisions logged yet") }
         return .table(Table(headers: ["day", "context", "post", "propensity", "viewing time"],
                             alignments: [.right, .left, .right, .right, .right], rows: recent.map { day, decision in
-            ["\(day)", contextText(decision.context, features: world.features), "\(decision.action)",
-             formatNumber(decision.propensity), formatNumber(decision.viewingTime)]
+            [.integer(day), .text(contextText(decision.context, features: world.features)), .integer(decision.action),
+             .number(decision.propensity), .number(decision.viewingTime)]
         }))
     }
 

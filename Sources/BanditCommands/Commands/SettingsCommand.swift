@@ -9,10 +9,10 @@ enum SettingsCommand {
     static func run(_ call: inout Invocation) throws -> Reply {
         let e = try call.session.currentExperiment()
         return .table(Table(title: "experiment \(e.name)", headers: ["setting", "value"], alignments: [.left, .left], rows: [
-            ["rng", e.kind.rawValue], ["seed", "\(e.seed)"],
-            ["world", e.world.map { "d=\($0.features) K=\($0.actions) σ=\($0.noise)" } ?? "none yet"],
-            ["policy", e.policy.label], ["decisions", "\(e.schedule.decisionsPerDay)"], ["days", "\(e.schedule.days)"],
-            ["runs", "\(e.schedule.runs)"],
+            ["rng", .text(e.kind.rawValue)], ["seed", .integer(Int(e.seed))],
+            ["world", e.world.map { .text("d=\($0.features) K=\($0.actions) σ=\($0.noise)") } ?? "none yet"],
+            ["policy", .text(e.policy.label)], ["decisions", .integer(e.schedule.decisionsPerDay)], ["days", .integer(e.schedule.days)],
+            ["runs", .integer(e.schedule.runs)],
         ]))
     }
 }

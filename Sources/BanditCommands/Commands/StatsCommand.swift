@@ -44,20 +44,20 @@ enum StatsCommand {
     /// and its last `recentDays` days (every day is in `export days`).
     static func liveRunTable(_ summary: RunSummary, store: Store) throws -> Table {
         let id = summary.record.id
-        var rows: [[String]] = []
+        var rows: [[Cell]] = []
         var footer: [String] = []
         var firstListed = 1
         if summary.days > recentDays + dayBins {
             let older = summary.days - recentDays
             let width = (older + dayBins - 1) / dayBins
             for bin in try store.dayBins(runID: id, through: older, width: width) {
-                rows.append(["\(bin.firstDay)–\(bin.lastDay)", "\(bin.decisions)", formatNumber(bin.meanViewingTime), formatNumber(bin.regret)])
+                rows.append(["\(bin.firstDay)–\(bin.lastDay)", .integer(bin.decisions), .number(bin.meanViewingTime), .number(bin.regret)])
             }
             firstListed = older + 1
             footer.append("days \(1)–\(older) in bins of \(width) (per decision); 'export days FILE' writes every day")
         }
         for day in try store.days(runID: id, from: firstListed) {
-            rows.append(["\(day.day)", "\(day.decisions)", formatNumber(day.meanViewingTime), formatNumber(day.regret)])
+            rows.append([.integer(day.day), .integer(day.decisions), .number(day.meanViewingTime), .number(day.regret)])
         }
         return Table(title: "live run: \(summary.record.policy.label), \(counted(summary.days, "day")), \(counted(summary.decisions, "decision")), \(counted(summary.fits, "fit"))",
                      headers: ["day", "decisions", "mean viewing time", "regret"], rows: rows, footer: footer)
