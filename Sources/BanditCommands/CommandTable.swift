@@ -21,7 +21,7 @@ extension Command {
         JobsCommand.command, ResumeCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
         BetasCommand.command, LogCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
         FormatCommand.command,
-        HelpCommand.command, ShutdownCommand.command, QuitCommand.command,
+        HelpCommand.command, HistoryCommand.command, ShutdownCommand.command, QuitCommand.command,
     ]
 
     /// Finds a command by name, alias or unique prefix.

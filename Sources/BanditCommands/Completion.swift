@@ -35,7 +35,7 @@ public struct CompletionSource {
             let registry = workspace.registry
             switch role {
             case .running: return jobs.filter { registry.isRunning($0.id) }.map(\.id)
-            case .stopped: return jobs.filter { ResumeCommand.resumable($0, registry: registry) || $0.isRetryable }.map(\.id)
+            case .stopped: return jobs.filter { ResumeCommand.resumable($0, registry: registry) }.map(\.id)
             }
         })
     }

@@ -198,8 +198,10 @@ public enum ManPage {
             A job during which the daemon died twice in a row without completing a day (one that needs more
             than the machine has, despite the estimate) is not resumed again at each start: it is stored as
             failed with the reason, the daemon serves the rest, and
-            .B resume J
-            naming it retries it.
+            .B resume
+            (or
+            .BR "resume J" )
+            retries it when asked.
             .SH OPTIONS
             .TP
             .BI \\-\\-state\\-dir " DIR"

@@ -28,4 +28,11 @@ static inline void bandit_rl_interrupt_line(void) {
     rl_on_new_line();
     rl_redisplay();
 }
+/// The history's entry `offset` lines back from the newest (0: the newest), or NULL.
+static inline const char *bandit_history_line(int offset) {
+    HIST_ENTRY *entry = history_get(history_base + history_length - 1 - offset);
+    return entry ? entry->line : NULL;
+}
+static inline int bandit_history_length(void) { return history_length; }
+static inline int bandit_history_base(void) { return history_base; }
 #endif

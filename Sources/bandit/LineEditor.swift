@@ -48,6 +48,7 @@ struct LineEditor {
             guard !trimmed.isEmpty else { continue }
             add_history(trimmed)
             append_history(1, historyFile)
+            if showHistory(trimmed) { continue }
             Interrupts.clear()
             var quit = false, shown = false
             var files = ClientFiles(line: trimmed)
@@ -116,6 +117,29 @@ private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int3
         guard Shared.candidateIndex < Shared.candidates.count else { return nil }
         defer { Shared.candidateIndex += 1 }
         return strdup(Shared.candidates[Shared.candidateIndex])
+    }
+}
+
+extension LineEditor {
+    /// Answers a `history [N]` line from readline's history, numbered as it counts them; false for
+    /// any other line (the daemon's).
+    func showHistory(_ line: String) -> Bool {
+        let count: Int
+        do {
+            guard let requested = try Command.historyRequest(line) else { return false }
+            count = requested
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            return true
+        }
+        let shown = min(count, Int(bandit_history_length()))
+        let first = Int(bandit_history_base()) + Int(bandit_history_length()) - shown
+        for offset in stride(from: shown - 1, through: 0, by: -1) {
+            guard let text = bandit_history_line(Int32(offset)) else { continue }
+            print(String(format: "%5d  ", first + shown - 1 - offset) + String(cString: text))
+        }
+        fflush(nil)
+        return true
     }
 }
 

@@ -97,6 +97,7 @@ struct CommandTests {
             ("plot curves.png", "FILE must end in .svg, not 'curves.png'"),
             ("plot x.svg ts:30", "no stored result for ts:30"),
             ("help frob", "unknown command: frob"),
+            ("history", "history is the REPL's: type it at the bandit> prompt"),
             ("export curves 'unterminated", "unterminated quote"),
         ]
         for (line, expected) in cases {

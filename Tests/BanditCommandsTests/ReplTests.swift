@@ -161,6 +161,10 @@ struct ReplTests {
         screen = try tmux.await { $0.contains("d=3 K=4") }
         #expect(screen.contains("experiment second") && screen.contains("d=3 K=4"), "\(screen)")
         #expect(daemonPID(state) != pid)
+        // history is the REPL's own: numbered, oldest first, itself included.
+        try tmux.keys("history 3", "Enter")
+        screen = try tmux.await { $0.contains("4  history 3") }
+        #expect(screen.contains("    2  settings\n    3  settings\n    4  history 3"), "\(screen)")
         try tmux.keys("C-d")
     }
 }

@@ -12,7 +12,7 @@ enum ResumeCommand {
         details: """
             Continues a job that was interrupted (crash, Ctrl-C) from its last committed day; the result is what an \
             uninterrupted job would have given. A job during which the daemon died twice in a row without completing \
-            a day is failed instead of resumed at each start; 'resume J' naming it retries it.
+            a day is failed instead of resumed at each start; 'resume' retries it.
             """,
         examples: ["resume", "resume 3"], handler: run)
 
@@ -26,7 +26,7 @@ enum ResumeCommand {
             guard let found = jobs.first(where: { $0.id == Int64(id) }) else {
                 throw CommandError.failed("no job \(id) in experiment \(experiment.name)")
             }
-            guard resumable(found) || found.isRetryable else {
+            guard resumable(found) else {
                 throw CommandError.failed("job \(id) is \(found.state.rawValue): nothing to resume")
             }
             job = found
@@ -40,10 +40,11 @@ enum ResumeCommand {
         return .empty
     }
 
-    /// Interrupted or cancelled, or stored as running while no thread plays it (it lost its
-    /// process, or its state could not be stored): what `resume` continues without being named.
+    /// What `resume` continues: interrupted or cancelled; stored as running while no thread plays
+    /// it (it lost its process, or its state could not be stored); or failed because its process
+    /// kept dying, which only automatic resumption leaves alone.
     static func resumable(_ job: JobRecord, registry: JobRegistry) -> Bool {
-        job.state.isResumable || (job.state == .running && !registry.isRunning(job.id))
+        job.state.isResumable || (job.state == .running && !registry.isRunning(job.id)) || job.isRetryable
     }
 }
 
