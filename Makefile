@@ -64,9 +64,9 @@ bench: deps
 man: build
 	.build/debug/bandit --man > man/bandit.1
 
-install:
-	$(SWIFT) build -c $(CONFIGURATION) --product bandit
-	$(SWIFT) build -c $(CONFIGURATION) --product banditd
+# The same build as `make run` (`swift build -c release`), so that an install after it reuses it.
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION)
 	$(MAKE) --no-print-directory install-files BUILD_DIR=.build/$(CONFIGURATION)
 
 # Copies built executables from BUILD_DIR, the man pages, etc/ and the examples under PREFIX.

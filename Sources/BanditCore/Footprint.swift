@@ -37,7 +37,7 @@ public struct Footprint: Sendable, Equatable {
         let decisions = Double(schedule.decisionsPerDay) * Double(schedule.days)
         let largest = policies.map { run(world: world, policy: $0, decisionsPerDay: schedule.decisionsPerDay,
                                          decisionsLogged: decisions, kind: kind) }
-            .max { $0.memory < $1.memory }!
+            .max { $0.memory < $1.memory } ?? (memory: 0, checkpoint: 0)
         let storedDecisions = runs * decisions * storedDecisionBytes(features: world.features, actions: world.actions)
         // Every run keeps its last checkpoint; while a day commits, the write-ahead log holds one more.
         let checkpoints = policies.reduce(0.0) { sum, policy in
