@@ -90,5 +90,5 @@ public struct Interpreter: Sendable {
     }
 
     /// The prompt: the current experiment's name.
-    public var prompt: String { "bandit" + (session.current.map { " \($0)" } ?? "") + "> " }
+    public var prompt: String { Self.prompt(current: session.current) }
 }

@@ -6,11 +6,13 @@ import Foundation
 
 let usage = """
     usage: bandit [--state-dir DIR] [--no-daemon] [--keep-going] [-c 'CMD; CMD'] [SCRIPT]
+           bandit --help | --man | --version
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
     Otherwise it runs the commands of SCRIPT, of -c, or of standard input, stopping at the first
     error (exit status 1) unless --keep-going is given. Commands execute in banditd, the daemon of
     the state directory, started when none runs; --no-daemon runs them in this process instead.
+    Lines made only of 'help' are answered without the daemon or the state directory.
 
       --state-dir DIR  where the database lives (default: state_dir in bandit.conf, else
                        $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
@@ -19,6 +21,7 @@ let usage = """
       --keep-going     in a script, report errors and go on
       -h, --help       this text
       --man            print the manual page (man/bandit.1)
+      --version        print the version
     """
 
 struct Options {
@@ -52,6 +55,9 @@ func parseOptions(_ arguments: [String]) -> Options {
             exit(0)
         case "--man":
             print(ManPage.bandit(), terminator: "")
+            exit(0)
+        case "--version":
+            print("bandit \(BanditVersion.number)")
             exit(0)
         default:
             guard !argument.hasPrefix("-"), options.script == nil else { fail("unknown option '\(argument)'\n\(usage)") }
@@ -103,19 +109,22 @@ func daemonExecutable() -> String? {
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
 let resolved = settings(options)
 let directory = resolved.stateDirectory(environment: ProcessInfo.processInfo.environment)
-prepare(directory)
 Interrupts.install()
-let runner: Runner
-do {
-    if options.noDaemon {
-        runner = try LocalRunner(stateDirectory: directory, threads: resolved.threads, limits: resolved.resourceLimits())
-    } else {
+/// The state directory and the engine (the daemon, or this process with --no-daemon), made when the
+/// first line that is not only help comes: help alone leaves no directory and starts no daemon.
+func makeRunner() -> Runner {
+    prepare(directory)
+    do {
+        if options.noDaemon {
+            return try LocalRunner(stateDirectory: directory, threads: resolved.threads, limits: resolved.resourceLimits())
+        }
         guard let daemon = daemonExecutable() else { fail("cannot find banditd next to bandit or on the PATH; use --no-daemon", status: 1) }
-        runner = try RemoteRunner(stateDirectory: directory, daemonPath: daemon)
+        return try RemoteRunner(stateDirectory: directory, daemonPath: daemon)
+    } catch {
+        fail("\(error)", status: 1)
     }
-} catch {
-    fail("\(error)", status: 1)
 }
+let runner: Runner = DeferredRunner(make: makeRunner)
 
 let status: Int32
 if let commands = options.commands {
@@ -128,6 +137,8 @@ if let commands = options.commands {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing)
 } else if isatty(STDIN_FILENO) == 1 {
+    // The history lives in the state directory: the REPL makes it, though its daemon waits for a command.
+    prepare(directory)
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
     status = LineEditor(runner: runner, historyFile: history).run()
 } else {
