@@ -178,6 +178,16 @@ public enum ManPage {
             .TP
             .BR \\-h ", " \\-\\-help
             Print usage and exit.
+            .TP
+            .B \\-\\-version
+            Print the version (the same as
+            .BR "banditd \\-\\-version" )
+            and exit. Like
+            .BR \\-\\-help ,
+            .B \\-\\-man
+            and lines made only of
+            .BR help ,
+            it needs no daemon and creates no state directory.
             .SH COMMANDS
 
             """
