@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "BanditServer", dependencies: [
             "BanditCommands", "BanditStore", "CBanditSystem", .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "banditd", dependencies: ["BanditServer", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "banditd", dependencies: ["BanditCommands", "BanditServer", .product(name: "Logging", package: "swift-log")]),
         // GNU readline (libreadline-dev), through a module map and setters for its global callbacks.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // The REPL: the only code that touches the terminal.

@@ -85,6 +85,14 @@ struct Budget {
     }
 }
 
+/// Decisions for people: "1 decision", "300000 decisions", "1.2 million decisions".
+func countDecisions(_ count: Int) -> String {
+    if count == 1 { return "1 decision" }
+    if count >= 1_000_000_000 { return String(format: "%.1f billion decisions", Double(count) / 1e9) }
+    if count >= 1_000_000 { return String(format: "%.1f million decisions", Double(count) / 1e6) }
+    return "\(count) decisions"
+}
+
 /// Bytes for people: 950 KB, 5.0 GB (powers of 1000, as disks are sold).
 public func formatBytes(_ bytes: Int) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]

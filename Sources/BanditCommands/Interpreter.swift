@@ -90,7 +90,7 @@ public struct Interpreter: Sendable {
     }
 
     /// The prompt: the current experiment's name.
-    public var prompt: String { "bandit" + (session.current.map { " \($0)" } ?? "") + "> " }
+    public var prompt: String { Self.prompt(current: session.current) }
 
     /// The current experiment a prompt names (names have no spaces), or nil: how a client that has
     /// only the prompt knows which experiment to choose again after a reconnection.

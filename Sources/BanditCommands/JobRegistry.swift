@@ -86,6 +86,9 @@ public final class JobRegistry: @unchecked Sendable {
 
     public func isRunning(_ jobID: Int64) -> Bool { condition.withLock { entries[jobID] != nil } }
 
+    /// No job runs and no background task is being set up or wound down (a daemon may leave).
+    public var isIdle: Bool { condition.withLock { entries.isEmpty && backgroundTasks == 0 } }
+
     /// Blocks until the job ends (or `shouldStop`), reporting its progress as it changes.
     func wait(jobID: Int64, shouldStop: () -> Bool, progress: ((Running) -> Void)?) {
         condition.withLock {

@@ -262,6 +262,16 @@ public enum ManPage {
             Print this manual page (roff) and exit:
             .B "bandit \\-\\-man | man \\-l \\-"
             reads it where it is not installed.
+            .TP
+            .B \\-\\-version
+            Print the version (the same as
+            .BR "banditd \\-\\-version" )
+            and exit. Like
+            .BR \\-\\-help ,
+            .B \\-\\-man
+            and lines made only of
+            .BR help ,
+            it needs no daemon and creates no state directory.
             .SH COMMANDS
 
             """

@@ -86,7 +86,7 @@ public final class Workspace: @unchecked Sendable {
     /// Executes a command that changes stored state: its handler and effects under the writer
     /// lock, then the job it asked for, if any (outside the lock, in the foreground or background).
     func perform(_ command: Command, _ call: inout Invocation) throws -> Reply {
-        let (reply, job) = try writer.withLock { () throws -> (Reply, PreparedJob?) in
+        let (reply, job, dropped) = try writer.withLock { () throws -> (Reply, PreparedJob?, Dropped?) in
             // Refused before the handler works (a world of 63 features takes a while to draw) when a
             // job plays the current experiment, which every such command writes to.
             if command.flags.contains(.needsExperiment), let current = call.session.current,
@@ -96,17 +96,18 @@ public final class Workspace: @unchecked Sendable {
             let reply = try command.handler(&call)
             return try apply(call, reply: reply)
         }
+        if let dropped { return reclaimSpace(after: dropped) }
         guard let job else { return reply }
         return call.background ? start(job, session: call.session) : try play(job, call: call)
     }
 
     // MARK: Applying effects (callers hold `writer`)
 
-    private func apply(_ call: Invocation, reply: Reply) throws -> (Reply, PreparedJob?) {
+    private func apply(_ call: Invocation, reply: Reply) throws -> (Reply, PreparedJob?, Dropped?) {
         for effect in call.effects {
             if let id = effect.experimentID, let job = registry.playing(experimentID: id) { throw job.conflict }
         }
-        var reply = reply, job: PreparedJob?
+        var reply = reply, job: PreparedJob?, dropped: Dropped?
         for effect in call.effects {
             switch effect {
             case .createExperiment(let name, let kind, let seed):
@@ -120,7 +121,7 @@ public final class Workspace: @unchecked Sendable {
                 try store.replaceWorld(experiment)
                 live[experiment.id] = nil
             case .drop(let experiment):
-                try store.dropExperiment(named: experiment.name)
+                dropped = Dropped(name: experiment.name, decisions: try store.dropExperiment(named: experiment.name))
                 live[experiment.id] = nil
             case .fitLiveRun(let experiment):
                 reply = try fitLiveRun(experiment)
@@ -130,7 +131,34 @@ public final class Workspace: @unchecked Sendable {
                 call.session.current = name
             }
         }
-        return (reply, job)
+        return (reply, job, dropped)
+    }
+
+    /// An experiment just dropped: its name and the decisions it had logged.
+    private struct Dropped {
+        var name: String
+        var decisions: Int
+    }
+
+    /// Gives the pages of a dropped experiment back to the file system and says so. A file that
+    /// frees them incrementally does it in chunks, outside `writer` (jobs go on); an older one is
+    /// compacted by VACUUM under `writer`, so that no job starts meanwhile, and only when none runs
+    /// (VACUUM would hold their commits until it is done). The drop stands whatever happens here.
+    private func reclaimSpace(after dropped: Dropped) -> Reply {
+        let what = "dropped \(dropped.name): \(countDecisions(dropped.decisions))"
+        do {
+            let space = try store.reclaimsIncrementally()
+                ? try store.reclaimSpace(mayCompact: false)
+                : try writer.withLock { () throws -> ReclaimedSpace in try store.reclaimSpace(mayCompact: registry.isIdle) }
+            if space.keptInside > 0 {
+                return .text("\(what); \(formatBytes(space.keptInside)) stay free inside \(Store.databaseName) for new data "
+                             + "(this older file shrinks at a drop while no job runs)")
+            }
+            let compacted = space.compacted ? " (the file was compacted once; from now on each drop frees its space at once)" : ""
+            return .text("\(what), \(formatBytes(space.freed)) freed\(compacted)")
+        } catch {
+            return .text("\(what); its space stays inside \(Store.databaseName), reused by new data: \(Interpreter.message(error))")
+        }
     }
 
     /// The experiment's live run, from memory or restored from the store, drawing from the

@@ -21,11 +21,14 @@ public final class Daemon: @unchecked Sendable {
         public var helloTimeout: Duration
         /// What jobs may take; checked before each starts.
         public var limits: ResourceLimits
+        /// How long the daemon waits with no client connected, no command and no job running before
+        /// it stops by itself (as tmux's server leaves when nothing needs it); nil: never.
+        public var idleExit: Duration?
 
         public init(stateDirectory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                     autoResume: Bool = true, synchronous: StoreOptions.Synchronous = .normal,
                     maxConnections: Int = 64, helloTimeout: Duration = .seconds(5),
-                    limits: ResourceLimits = Settings().resourceLimits()) {
+                    limits: ResourceLimits = Settings().resourceLimits(), idleExit: Duration? = nil) {
             self.stateDirectory = stateDirectory
             self.threads = threads
             self.autoResume = autoResume
@@ -33,6 +36,7 @@ public final class Daemon: @unchecked Sendable {
             self.maxConnections = maxConnections
             self.helloTimeout = helloTimeout
             self.limits = limits
+            self.idleExit = idleExit
         }
     }
 
@@ -48,12 +52,17 @@ public final class Daemon: @unchecked Sendable {
     private let pidPath: String
     private var listener: Int32 = -1
     private let wake: (read: Int32, write: Int32)
-    /// Owns `connections` and `stopping` (the accept thread adds connections, their threads remove
-    /// them, `stop()` comes from any thread).
+    /// Owns `connections`, `stopping` and `lastBusy` (the accept thread adds connections, their
+    /// threads remove them, `stop()` comes from any thread, commands and jobs end on theirs).
     private let lock = NSLock()
     /// The open connections, at most `maxConnections`: registered when accepted, removed when served.
     private var connections: [ObjectIdentifier: FrameConnection] = [:]
     private var stopping = false
+    /// When the daemon last had a client, a command or a job: `idleExit` counts from there.
+    private var lastBusy = ContinuousClock.now
+    /// The start lock, held from the moment the daemon decides to leave for idleness until it is
+    /// gone (-1 otherwise); owned by the accept thread, then by `run()` once it returned.
+    private var leavingLock: Int32 = -1
     /// Commands executing now, whose replies must go out before the connections close.
     private let inFlight = NSCondition()
     private var commandsRunning = 0
@@ -73,8 +82,14 @@ public final class Daemon: @unchecked Sendable {
         _ = pipe(&fds)
         wake = (fds[0], fds[1])
         workspace.shutdown = { [weak self] in self?.stop() }
-        workspace.jobEnded = { [logger] line in logger.info("\(line)") }
+        workspace.jobEnded = { [weak self, logger] line in
+            logger.info("\(line)")
+            self?.touch()
+        }
     }
+
+    /// Something the daemon did just ended (a connection, a command, a job): idleness counts from now.
+    private func touch() { lock.withLock { lastBusy = .now } }
 
     /// Asks the daemon to stop; `run()` then stops the jobs at their next day boundary and returns.
     public func stop() {
@@ -106,6 +121,8 @@ public final class Daemon: @unchecked Sendable {
         workspace.store.close()
         unlink(pidPath)
         logger.info("stopped")
+        // Only now may a client that waited on the start lock start a daemon: the store is free.
+        if leavingLock >= 0 { Foundation.close(leavingLock) }
     }
 
     /// The files beside the store that clients and earlier daemons made (a log, the start lock), 0600
@@ -117,14 +134,24 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Accepts clients until `stop()`. Owned by the accept thread: `pressure`.
+    /// Accepts clients until `stop()`, or until the daemon has been idle for `idleExit`. Owned by the
+    /// accept thread: `pressure`.
     private func acceptLoop() {
         var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
         var pressure = AcceptPressure()
         while !lock.withLock({ stopping }) {
             fds[0].revents = 0
             fds[1].revents = 0
-            guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { break }
+            var timeout: Int32 = -1
+            if let idleExit = configuration.idleExit {
+                let left = idleLeft(idleExit)
+                if left <= .zero && leaveIfIdle(idleExit) { break }
+                // Whatever ends meanwhile (a client, a job) stamps `lastBusy`: looking again within a
+                // second is enough to see it, and costs nothing.
+                let wait = min(max(left, .milliseconds(10)), .seconds(1))
+                timeout = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+            }
+            guard poll(&fds, 2, timeout) >= 0 || errno == EINTR else { break }
             if fds[1].revents != 0 { break }
             guard fds[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(listener, nil, nil)
@@ -140,6 +167,50 @@ public final class Daemon: @unchecked Sendable {
             }
             admit(FrameConnection(fd: client), &pressure)
         }
+    }
+
+    /// Whether a client is connected, a command runs (its client may have gone) or a job runs.
+    private func isBusy() -> Bool {
+        lock.withLock { !connections.isEmpty } || inFlight.withLock { commandsRunning > 0 } || !workspace.registry.isIdle
+    }
+
+    /// How much longer the daemon may stay idle: `idleExit` from the last moment it was busy (now,
+    /// if it is busy now).
+    private func idleLeft(_ idleExit: Duration) -> Duration {
+        if isBusy() { touch() }
+        return lock.withLock { lastBusy } + idleExit - .now
+    }
+
+    /// Decides to leave for idleness, holding the start lock so that a client that arrives now
+    /// waits for this daemon to be gone before it starts one (see `DaemonClient.connect`); a client
+    /// already holding it is connecting here: the daemon stays. Only the accept thread admits
+    /// clients, so nobody is served between the check and `stopping`; one whose connection waits
+    /// in the backlog is closed with the listener, and tries again behind the start lock.
+    private func leaveIfIdle(_ idleExit: Duration) -> Bool {
+        let path = (configuration.stateDirectory as NSString).appendingPathComponent(DaemonClient.startLockName)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            logger.warning("cannot open \(path) to stop after idle_exit: \(String(cString: strerror(errno))); staying")
+            touch()
+            return false
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Foundation.close(fd)
+            touch()
+            return false
+        }
+        let leaving = !isBusy() && lock.withLock { () -> Bool in
+            guard connections.isEmpty else { return false }
+            stopping = true
+            return true
+        }
+        guard leaving else {
+            Foundation.close(fd)
+            return false
+        }
+        leavingLock = fd
+        logger.info("no client and no job for \(seconds(idleExit)) (idle_exit): stopping")
+        return true
     }
 
     /// Out of descriptors (EMFILE, ENFILE) or memory: the client waits in the listen backlog, and
@@ -223,7 +294,12 @@ public final class Daemon: @unchecked Sendable {
     /// One client: hello, then requests until it leaves. A client that disconnects mid-command harms
     /// nothing: the command finishes (or stops at a day boundary) and its days are committed.
     private func serve(_ connection: FrameConnection) {
-        defer { lock.withLock { connections[ObjectIdentifier(connection)] = nil } }
+        defer {
+            lock.withLock {
+                connections[ObjectIdentifier(connection)] = nil
+                lastBusy = .now
+            }
+        }
         guard isOwner(connection), let session = hello(connection),
               answer(.welcome(protocol: Wire.version, pid: getpid(), prompt: Interpreter(session: session).prompt), on: connection)
         else { return }
@@ -232,6 +308,7 @@ public final class Daemon: @unchecked Sendable {
                 commandsRunning += started ? 1 : -1
                 inFlight.broadcast()
             }
+            touch()
         }
         while true {
             let message: ClientMessage?

@@ -47,7 +47,7 @@ public final class DaemonClient: @unchecked Sendable {
                             + "\(timeout.components.seconds) s: it may be stuck; stop it (kill the pid in banditd.pid) and try again",
                             kind: .timedOut)
         } catch {
-            throw sendFailure ?? error
+            throw WireError("\(sendFailure ?? error)", kind: .closedBeforeHello)
         }
         switch answer {
         case .welcome(_, let pid, let prompt)?:
@@ -55,6 +55,7 @@ public final class DaemonClient: @unchecked Sendable {
             self.prompt = prompt
         case .refused(let message)?: throw WireError(message)
         case .error(let message)?: throw WireError(message)
+        case nil: throw WireError("the daemon closed the connection before answering the hello", kind: .closedBeforeHello)
         default: throw WireError("the daemon did not answer the hello")
         }
     }
@@ -200,10 +201,19 @@ public final class DaemonClient: @unchecked Sendable {
     /// only to a daemon of this user. Race-safe, as tmux does it: on a refused or missing socket, take
     /// the start lock beside it and try again (another client may have started one meanwhile); only
     /// then remove a stale socket and start a daemon in its own session, and wait for it to answer.
+    /// A daemon leaving for idleness (`idle_exit`) holds the start lock until it is gone, and may
+    /// close a connection it took just as it decided to leave: that counts as a refused socket.
     public static func connect(stateDirectory: String, daemonPath: String, timeout: TimeInterval = 15) throws -> DaemonClient {
         try StateDirectory.check(stateDirectory)
         let socketPath = (stateDirectory as NSString).appendingPathComponent(Daemon.socketName)
-        if case .success(let fd) = UnixSocket.connect(to: socketPath) { return try DaemonClient(fd: fd, socket: socketPath) }
+        if case .success(let fd) = UnixSocket.connect(to: socketPath) {
+            do {
+                return try DaemonClient(fd: fd, socket: socketPath)
+            } catch let error as WireError where error.kind == .closedBeforeHello {
+                // The daemon was stopping: behind the start lock, it is gone (or another client has
+                // started the next one).
+            }
+        }
         let lockPath = (stateDirectory as NSString).appendingPathComponent(startLockName)
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw WireError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }

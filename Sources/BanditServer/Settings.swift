@@ -26,6 +26,9 @@ public struct Settings: Sendable {
     public var maxConnections = 64
     /// How long a new connection has to say hello before it is closed.
     public var helloTimeout = Duration.seconds(5)
+    /// How long the daemon stays with no client connected and no job running before it stops by
+    /// itself; nil: never (`idle_exit = 0`).
+    public var idleExit: Duration? = .seconds(600)
 
     public init() {}
 
@@ -73,7 +76,7 @@ public struct Settings: Sendable {
     /// Every key, as bandit.conf spells it.
     public static let keys = [
         "state_dir", "threads", "auto_resume", "log_level", "synchronous", "max_connections", "hello_timeout", "memory_limit",
-        "disk_limit",
+        "disk_limit", "idle_exit",
     ]
 
     mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
@@ -117,6 +120,11 @@ public struct Settings: Sendable {
                 throw refuse("hello_timeout must be 0.1 to 3600 seconds, not '\(echo(value))'")
             }
             helloTimeout = .milliseconds(Int((seconds * 1000).rounded()))
+        case "idle_exit":
+            guard let seconds = Self.seconds(value), seconds == 0 || Self.idleRange.contains(seconds) else {
+                throw refuse("idle_exit must be 0 (never) or 0.1 s to 30 days, in seconds or with a unit (90, 90s, 10min, 2h), not '\(echo(value))'")
+            }
+            idleExit = seconds == 0 ? nil : .milliseconds(Int((seconds * 1000).rounded()))
         default: throw refuse("unknown setting '\(echo(key))'")
         }
     }
@@ -125,6 +133,22 @@ public struct Settings: Sendable {
     static let connectionRange = 1...10_000
     /// Long enough for a loaded machine to send a hello, short enough that idle sockets do not pile up.
     static let helloRange = 0.1...3600.0
+
+    /// Short idle times are for tests; a month is longer than anyone waits for a daemon to leave.
+    static let idleRange = 0.1...(30 * 86_400.0)
+
+    /// "600", "90s", "10min", "10m", "2h", "1d": seconds.
+    static func seconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+        guard let number = Double(digits), number.isFinite else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let scales: [String: Double] = [
+            "": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60,
+            "h": 3600, "hour": 3600, "hours": 3600, "d": 86_400, "day": 86_400, "days": 86_400,
+        ]
+        return scales[unit].map { number * $0 }
+    }
 
     /// The limits work is checked against: the settings, else what the machine has.
     public func resourceLimits() -> ResourceLimits {

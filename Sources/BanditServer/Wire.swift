@@ -71,6 +71,8 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
         case timedOut
         /// This side could not encode the message (it was not sent; the connection is fine).
         case unencodable
+        /// The peer closed the connection before answering the hello (a daemon that was stopping).
+        case closedBeforeHello
     }
 
     public let kind: Kind

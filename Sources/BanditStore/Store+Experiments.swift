@@ -116,11 +116,19 @@ extension Store {
         }
     }
 
-    /// Deletes an experiment and everything it holds.
-    public func dropExperiment(named name: String) throws(StoreError) {
+    /// Deletes an experiment and everything it holds; returns how many decisions it had logged. The
+    /// pages it held go to the file's free list: `reclaimSpace` gives them back to the file system.
+    @discardableResult
+    public func dropExperiment(named name: String) throws(StoreError) -> Int {
         try transaction { connection in
+            // Each day row counts its decisions: no scan of the decisions themselves.
+            let decisions = try statement("""
+                SELECT coalesce(sum(d.decisions), 0) FROM days d JOIN runs r ON r.id = d.run_id
+                JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ?
+                """).bind(1, name).rows { $0.int(0) }.first ?? 0
             try statement("DELETE FROM experiments WHERE name = ?").bind(1, name).run()
             if connection.changes == 0 { throw StoreError.noSuchExperiment(name) }
+            return decisions
         }
     }
 }

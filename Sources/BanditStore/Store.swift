@@ -189,14 +189,20 @@ public final class Store: @unchecked Sendable {
                 }
             }
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
+            // A new file frees the pages of a `drop` incrementally (`reclaimSpace`); the mode can only
+            // be chosen before the first table exists. Older files change mode at a full VACUUM.
+            if empty { try connection.execute("PRAGMA auto_vacuum=INCREMENTAL") }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
             // Ours, and the `-wal` and `-shm` exist now: files of older versions may be wider than 0600.
             for file in [path, path + "-wal", path + "-shm"] { try makePrivate(file) }
             // secure_delete=FAST: Debian builds SQLite with secure deletion on, which zeroes every page a
             // pruned checkpoint frees: nine extra WAL pages per Thompson-sampling day for data that is
             // not secret. FAST still zeroes what costs no extra I/O.
+            // journal_size_limit: a big transaction (a drop, a VACUUM) grows the `-wal` to its size, and
+            // SQLite keeps that size for reuse; cut back to 64 MB once checkpointed, it returns the space.
             try connection.execute(
-                "PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST; PRAGMA synchronous=\(options.synchronous.rawValue)")
+                "PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST; PRAGMA synchronous=\(options.synchronous.rawValue); "
+                + "PRAGMA journal_size_limit=\(Self.walSizeLimit)")
             if let pages = options.maximumPages { _ = try connection.integer("PRAGMA max_page_count=\(pages)") }
             for next in version..<Schema.version {
                 try connection.transaction {

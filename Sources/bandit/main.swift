@@ -6,11 +6,13 @@ import Foundation
 
 let usage = """
     usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [--format FORMAT] [-c 'CMD; CMD'] [SCRIPT]
+           bandit --help | --man | --version
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
     Otherwise it runs the commands of SCRIPT, of -c, or of standard input, stopping at the first
     error (exit status 1) unless --keep-going is given. Commands execute in banditd, the daemon of
     the state directory, started when none runs; --no-daemon runs them in this process instead.
+    Lines made only of 'help' are answered without the daemon or the state directory.
 
       --state-dir DIR  where the database lives (default: state_dir in bandit.conf, else
                        $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
@@ -23,6 +25,7 @@ let usage = """
       --format FORMAT  write replies as table (default), json (one object per line) or csv
       -h, --help       this text
       --man            print the manual page (man/bandit.1)
+      --version        print the version
     """
 
 struct Options {
@@ -66,6 +69,9 @@ func parseOptions(_ arguments: [String]) -> Options {
             exit(0)
         case "--man":
             print(ManPage.bandit(), terminator: "")
+            exit(0)
+        case "--version":
+            print("bandit \(BanditVersion.number)")
             exit(0)
         default:
             guard !argument.hasPrefix("-"), options.script == nil else { fail("unknown option '\(argument)'\n\(usage)") }
@@ -129,19 +135,23 @@ let scriptText: String? = options.script.map { script in
 }
 let resolved = settings(options)
 let directory = resolved.stateDirectory(environment: ProcessInfo.processInfo.environment)
-prepare(directory)
 Interrupts.install()
-let runner: Runner
-do {
-    if options.noDaemon {
-        runner = try LocalRunner(stateDirectory: directory, threads: resolved.threads, limits: resolved.resourceLimits())
-    } else {
+/// The state directory and the engine (the daemon, or this process with --no-daemon), made when the
+/// first line that is not only help comes: help alone leaves no directory and starts no daemon.
+func makeRunner() -> Runner {
+    prepare(directory)
+    do {
+        if options.noDaemon {
+            return try LocalRunner(stateDirectory: directory, threads: resolved.threads, limits: resolved.resourceLimits())
+        }
         guard let daemon = daemonExecutable() else { fail("cannot find banditd next to bandit or on the PATH; use --no-daemon", status: 1) }
-        runner = try RemoteRunner(stateDirectory: directory, daemonPath: daemon)
+        return try RemoteRunner(stateDirectory: directory, daemonPath: daemon)
+    } catch {
+        fail("\(error)", status: 1)
     }
-} catch {
-    fail("\(error)", status: 1)
 }
+let deferred = DeferredRunner(make: makeRunner)
+let runner: Runner = deferred
 
 /// Where the REPL keeps the experiment it used last, as it keeps its history.
 let lastExperimentFile = directory + "/last-experiment"
@@ -152,8 +162,8 @@ if let name = options.experiment ?? ProcessInfo.processInfo.environment["BANDIT_
         fail("\(options.experiment != nil ? "-e" : "BANDIT_EXPERIMENT") \(echo(name)): \(error)", status: 1)
     }
 } else if interactive, let name = LastExperiment.read(lastExperimentFile) {
-    // It may have been dropped since: then the REPL starts without one, as it would have.
-    _ = runner.use(name)
+    // Chosen with the first command, so that a REPL that only asks for help starts no daemon.
+    deferred.useLater(name)
 }
 
 let status: Int32
@@ -163,6 +173,8 @@ if let commands = options.commands {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     status = Script.run(lines: lines, numbered: lines.count > 1, runner: runner, keepGoing: options.keepGoing, format: options.format)
 } else if isatty(STDIN_FILENO) == 1 {
+    // The history lives in the state directory: the REPL makes it, though its daemon waits for a command.
+    prepare(directory)
     let history = ProcessInfo.processInfo.environment["BANDIT_HISTFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory + "/history"
     status = LineEditor(runner: runner, historyFile: history, lastExperimentFile: lastExperimentFile, format: options.format).run()
 } else {

@@ -1,5 +1,6 @@
 // banditd: the daemon's executable. Options and configuration, logging, signals; the rest is BanditServer.
 
+import BanditCommands
 import BanditServer
 import Foundation
 import Logging
@@ -7,11 +8,16 @@ import Logging
 let usage = """
     usage: banditd [--state-dir DIR] [--config FILE] [--foreground] [--threads N] [--no-auto-resume]
                    [--log-level trace|debug|info|notice|warning|error|critical] [--synchronous normal|full]
-                   [--max-connections N] [--hello-timeout SECONDS]
+                   [--max-connections N] [--hello-timeout SECONDS] [--idle-exit SECONDS]
+       banditd --version
 
     The bandit daemon of one state directory: it owns DIR/bandit.db and serves bandit clients on
     DIR/banditd.sock. Without --foreground it detaches (new session, logs to DIR/banditd.log) and exits
     once the daemon answers; --foreground stays attached and logs to standard error (for service managers).
+
+      --idle-exit SECONDS  stop after this long with no client and no job (a number of seconds, or
+                           with a unit: 90s, 10min, 2h; default 10min; 0 = never)
+      --version            print the version and exit
     """
 
 func fail(_ message: String, status: Int32 = 2) -> Never {
@@ -39,6 +45,10 @@ func parse(_ arguments: [String]) -> (settings: Settings, foreground: Bool) {
         case "--synchronous": overrides.append(("synchronous", value(argument)))
         case "--max-connections": overrides.append(("max_connections", value(argument)))
         case "--hello-timeout": overrides.append(("hello_timeout", value(argument)))
+        case "--idle-exit": overrides.append(("idle_exit", value(argument)))
+        case "--version":
+            print("banditd \(BanditVersion.number)")
+            exit(0)
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -90,7 +100,8 @@ let daemon: Daemon
 do {
     daemon = try Daemon(configuration: .init(stateDirectory: directory, threads: settings.threads, autoResume: settings.autoResume,
                                              synchronous: settings.synchronous, maxConnections: settings.maxConnections,
-                                             helloTimeout: settings.helloTimeout, limits: settings.resourceLimits()),
+                                             helloTimeout: settings.helloTimeout, limits: settings.resourceLimits(),
+                                             idleExit: settings.idleExit),
                          logger: logger)
 } catch {
     logger.critical("\(error)")

@@ -251,7 +251,7 @@ struct DaemonTests {
         }
         // The unit starts the banditd installed under this prefix.
         let unit = try String(contentsOfFile: prefix + "/share/bandit/etc/banditd.service", encoding: .utf8)
-        #expect(unit.contains("\nExecStart=\(prefix)/bin/banditd --foreground\n"), "\(unit)")
+        #expect(unit.contains("\nExecStart=\(prefix)/bin/banditd --foreground --idle-exit 0\n"), "\(unit)")
         #expect(try runProgram(prefix + "/bin/bandit", ["--help"]).status == 0)
         #expect(try runProgram(prefix + "/bin/banditd", ["--help"]).status == 0)
     }
