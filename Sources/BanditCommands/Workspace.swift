@@ -96,7 +96,8 @@ public final class Workspace: @unchecked Sendable {
             let reply = try command.handler(&call)
             return try apply(call, reply: reply)
         }
-        if let dropped { return reclaimSpace(after: dropped) }
+        // The drop's own reply says what it freed; a command that dropped on the way (`new e replace`) says it first.
+        if let dropped { return command.name == DropCommand.command.name ? reclaimSpace(after: dropped) : .sequence([reclaimSpace(after: dropped), reply]) }
         guard let job else { return reply }
         return call.background ? start(job, session: call.session) : try play(job, call: call)
     }

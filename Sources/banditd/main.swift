@@ -15,9 +15,23 @@ let usage = """
     DIR/banditd.sock. Without --foreground it detaches (new session, logs to DIR/banditd.log) and exits
     once the daemon answers; --foreground stays attached and logs to standard error (for service managers).
 
+      --state-dir DIR      the state directory (default: state_dir in bandit.conf, else
+                           $BANDIT_STATE_DIR, else $XDG_STATE_HOME/bandit, else ~/.local/state/bandit)
+      --config FILE        read settings from FILE instead of ~/.config/bandit/bandit.conf
+      --foreground         stay attached and log to standard error (for systemd)
+      --threads N          threads for the runs of a job (default: all cores)
+      --no-auto-resume     leave interrupted jobs for 'resume' instead of continuing them at start
+      --log-level LEVEL    trace, debug, info (default), notice, warning, error or critical
+      --synchronous MODE   normal (default) survives any crash of the process; full also a power cut
+      --max-connections N  clients served at once, 1 to 10000 (default 64)
+      --hello-timeout SECONDS
+                           how long a new connection has to say hello (default 5)
       --idle-exit SECONDS  stop after this long with no client and no job (a number of seconds, or
                            with a unit: 90s, 10min, 2h; default 10min; 0 = never)
+      -h, --help           this text
       --version            print the version and exit
+
+    Memory and disk limits (memory_limit, disk_limit) and every other setting: bandit.conf, banditd(8).
     """
 
 func fail(_ message: String, status: Int32 = 2) -> Never {

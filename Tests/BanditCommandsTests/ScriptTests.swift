@@ -17,7 +17,7 @@ struct ScriptTests {
         // Again, on the same state: `new notebook replace` starts it over, with the same numbers.
         (status, stdout, stderr) = try runBandit(["--state-dir", directory + "/state", script], directory: directory)
         #expect(status == 0, "\(stderr)")
-        #expect(stdout.hasPrefix("replaced experiment notebook"), "\(stdout)")
+        #expect(stdout.hasPrefix("dropped notebook: 42000 decisions") && stdout.contains("\nreplaced experiment notebook"), "\(stdout)")
         let csv = try String(contentsOfFile: directory + "/notebook.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.first == "policy,day,runs,mean,se")

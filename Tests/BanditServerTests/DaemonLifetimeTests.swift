@@ -61,7 +61,7 @@ struct DaemonLifetimeTests {
         let bandit = try builtExecutable("bandit")
         let state = temporaryDirectory() + "/fresh/state"
         let script = temporaryDirectory() + "/help.bandit"
-        try "# only help here\nhelp\n\nhelp drop; h new\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try "# only help here\nhelp\n\nhelp drop; he new\n".write(toFile: script, atomically: true, encoding: .utf8)
         let help = try runProgram(bandit, ["--state-dir", state, "-c", "help new"])
         #expect(help.status == 0 && help.stdout.contains("usage: new NAME"), "\(help)")
         let both = try runProgram(bandit, ["--state-dir", state, "-c", "help; help drop"])
