@@ -50,7 +50,10 @@ enum Script {
             guard !failed else { return }
             // A file the client could not write fails the command as the daemon's errors do.
             if let error = piece.error ?? output.show(piece, command: index, files: &files) {
-                FileHandle.standardError.write(Data("bandit: \(location)\(echo(piece.command)): \(error)\n".utf8))
+                // The command, unless the error already names it ("unknown command: bogus" after "bogus").
+                let command = echo(piece.command)
+                let named = error.hasPrefix("unknown command: \(command) ") ? "" : "\(command): "
+                FileHandle.standardError.write(Data("bandit: \(location)\(named)\(error)\n".utf8))
                 failed = true
             }
             if piece.quit { quit = true }

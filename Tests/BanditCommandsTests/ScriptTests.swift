@@ -68,7 +68,8 @@ struct ScriptTests {
         (status, stdout, stderr) = try runBandit(["--state-dir", directory, "--keep-going"],
                                                  input: "use a; bogus; seed 3; new 'x y'; settings\n", directory: directory)
         #expect(status == 1)
-        #expect(stderr.contains("bandit: line 1: bogus: unknown command: bogus") && stderr.contains("bandit: line 1: new x y: NAME must be"),
+        #expect(stderr.contains("bandit: line 1: unknown command: bogus (type 'help' for the list)\n")
+                    && stderr.contains("bandit: line 1: new x y: NAME must be"),
                 "\(stderr)")
         #expect(stdout.contains("a: generator reseeded with 3"), "\(stdout)")
         #expect(stdout.contains("setting    value"), "\(stdout)")
