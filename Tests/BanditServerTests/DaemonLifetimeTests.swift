@@ -6,28 +6,6 @@ import BanditTestSupport
 import Foundation
 import Testing
 
-/// Runs a program with extra environment variables (a bandit.conf of the test's own).
-private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                 input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe(), errors = Pipe(), feed = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = input == nil ? FileHandle.nullDevice : feed
-    try process.run()
-    if let input {
-        feed.fileHandleForWriting.write(Data(input.utf8))
-        try feed.fileHandleForWriting.close()
-    }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-}
-
 /// A configuration directory whose bandit.conf holds `text`, for $XDG_CONFIG_HOME.
 private func configHome(_ text: String) throws -> String {
     let home = temporaryDirectory("config")
@@ -164,12 +142,12 @@ struct DaemonLifetimeTests {
         let home = try configHome("idle_exit = 0.3\n")
         let bandit = try builtExecutable("bandit")
         defer { stopDaemon(state) }
-        #expect(try run(bandit, ["--state-dir", state, "-c", "new e"], environment: ["XDG_CONFIG_HOME": home]).status == 0)
+        #expect(try runProgram(bandit, ["--state-dir", state, "-c", "new e"], environment: ["XDG_CONFIG_HOME": home]).status == 0)
         var pids = Set<pid_t>()
         for attempt in 0..<16 {
             // Around the moment the daemon decides to leave: 0.3 s after the last client.
             usleep(UInt32(250_000 + attempt % 8 * 12_500))
-            let result = try run(bandit, ["--state-dir", state, "-c", "experiments"], environment: ["XDG_CONFIG_HOME": home])
+            let result = try runProgram(bandit, ["--state-dir", state, "-c", "experiments"], environment: ["XDG_CONFIG_HOME": home])
             #expect(result.status == 0 && result.stdout.contains("default"), "attempt \(attempt): \(result)")
             if let pid = daemonPID(state) { pids.insert(pid) }
         }

@@ -27,11 +27,13 @@ public func builtExecutable(_ name: String) throws -> String {
 
 /// Runs a program to completion: its status, standard output and standard error.
 @discardableResult
-public func runProgram(_ executable: String, _ arguments: [String], input: String? = nil,
-                       directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+public func runProgram(_ executable: String, _ arguments: [String], input: String? = nil, directory: String? = nil,
+                       environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    // This process's environment with `environment` over it.
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let output = Pipe(), errors = Pipe(), feed = Pipe()
     process.standardOutput = output
