@@ -17,12 +17,15 @@ struct CrashLoopTests {
         return rows.first
     }
 
-    /// Waits until job 1 plays again after `resumed` resumptions, still in its first day, then SIGKILLs the daemon.
-    static func killInFirstDay(_ state: String, resumed: Int) throws {
+    /// Waits until job 1 plays again after `resumed` resumptions, still in its first day, and job 2
+    /// has committed more than `otherBeyond` days (so that its process's death is no death in a row
+    /// for it), then SIGKILLs the daemon; returns job 2's days then.
+    @discardableResult
+    static func killInFirstDay(_ state: String, resumed: Int, otherBeyond: Int) throws -> Int {
         var seen: (state: String, resumed: Int, daysDone: Int)?
         for _ in 0..<2000 {
             seen = try job(1, in: state)
-            if let seen, seen.state == "running", seen.resumed == resumed { break }
+            if let seen, seen.state == "running", seen.resumed == resumed, try (job(2, in: state)?.daysDone ?? 0) > otherBeyond { break }
             usleep(5_000)
         }
         try #require(seen?.state == "running" && seen?.resumed == resumed && seen?.daysDone == 0, "job 1: \(String(describing: seen))")
@@ -30,6 +33,7 @@ struct CrashLoopTests {
         kill(pid, SIGKILL)
         for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
         #expect(try job(1, in: state)?.daysDone == 0, "the kill came after job 1's first day")
+        return try job(2, in: state)?.daysDone ?? 0
     }
 
     @Test("killed twice in a job's first day, the daemon starts a third time without it; others go on; 'resume' retries it")
@@ -42,11 +46,11 @@ struct CrashLoopTests {
             new other; world; runs 300 days 14 &
             """], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
-        try Self.killInFirstDay(state, resumed: 0)
+        let otherDays = try Self.killInFirstDay(state, resumed: 0, otherBeyond: 0)
         // The next client's daemon resumes both; job 1 dies with it again before its first day ends.
         run = try bandit(["--state-dir", state, "-c", "use poison; jobs"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
-        try Self.killInFirstDay(state, resumed: 1)
+        try Self.killInFirstDay(state, resumed: 1, otherBeyond: otherDays)
         // The third daemon leaves job 1 failed, with why and what to do, and resumes job 2.
         run = try bandit(["--state-dir", state, "-c", "use other; wait 2; jobs"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
