@@ -1,5 +1,7 @@
 // Tab completion from the command table: command names, keywords, choices, policies, experiments, paths.
 
+import BanditStore
+
 /// What may complete the word under the cursor.
 public struct Completion: Sendable, Equatable, Codable {
     public var candidates: [String]
@@ -24,14 +26,27 @@ public struct CompletionSource {
     }
 
     /// A workspace's experiments, and the jobs of `current` (the session's experiment) by role.
-    /// Nothing, rather than an error, when the store cannot list them: completion happens mid-line,
-    /// where nothing may be printed, and the next command meets the error itself.
-    public static func workspace(_ workspace: Workspace, current: String?) -> CompletionSource {
+    /// Nothing when the store cannot list them: completion happens mid-line, where nothing may be
+    /// printed, so the error goes to `failed` (the daemon's log) and the next command meets it itself.
+    public static func workspace(_ workspace: Workspace, current: String?,
+                                 failed: @escaping (any Error) -> Void = { _ in }) -> CompletionSource {
         CompletionSource(experiments: {
-            (try? workspace.store.experiments().map(\.experiment.name)) ?? []
+            do {
+                return try workspace.store.experiments().map(\.experiment.name)
+            } catch {
+                failed(error)
+                return []
+            }
         }, jobs: { role in
-            guard let current, let experiment = try? workspace.store.experiment(named: current),
-                  let jobs = try? workspace.store.jobs(experimentID: experiment.id) else { return [] }
+            guard let current else { return [] }
+            let jobs: [JobRecord]
+            do {
+                guard let experiment = try workspace.store.experiment(named: current) else { return [] }
+                jobs = try workspace.store.jobs(experimentID: experiment.id)
+            } catch {
+                failed(error)
+                return []
+            }
             let registry = workspace.registry
             switch role {
             case .running: return jobs.filter { registry.isRunning($0.id) }.map(\.id)

@@ -329,7 +329,9 @@ public final class Daemon: @unchecked Sendable {
                 served = true
             case .complete(let line)?:
                 // The experiment as the last line left it: the session itself belongs to the line's thread.
-                let source = CompletionSource.workspace(workspace, current: client.currentExperiment)
+                let source = CompletionSource.workspace(workspace, current: client.currentExperiment) { [logger] error in
+                    logger.error("cannot list experiments or jobs for completion: \(error)")
+                }
                 served = answer(.completion(Command.complete(line, source: source)), on: connection)
             case .run(let line)?:
                 served = client.start(line) || answer(.error(message: "a command is still running"), on: connection)
