@@ -144,6 +144,20 @@ extension Argument where Value == Double {
     }
 }
 
+extension Argument where Value == Double? {
+    /// An optional number after `keyword`, with no default.
+    static func optionalReal(_ name: String, _ range: ClosedRange<Double>, keyword: String, help: String) -> Self {
+        Self(name, .real(range), keyword: keyword, optional: true, help: help) { values in
+            switch values.first {
+            case .real(let x)?: x
+            case .integer(let n)?: Double(n)
+            case nil: nil
+            case let other?: preconditionFailure("a number argument holds \(other)")
+            }
+        }
+    }
+}
+
 extension Argument where Value == String {
     /// A required word of `kind` (a new name, an existing experiment, a path).
     static func word(_ name: String, _ kind: ArgumentKind, help: String) -> Self {

@@ -10,6 +10,9 @@ enum Limits {
     static let actions = 1...100_000
     static let seed = 0...Int(UInt32.max)
     static let noise = 0.0...100.0
+    static let warmup = 0...1_000_000
+    /// λ of the ridge regressions: positive, so that λI + XᵀX is invertible.
+    static let ridge = 1e-12...1e12
 }
 
 extension Command {

@@ -29,7 +29,12 @@ enum Help {
         return lines.joined(separator: "\n")
     }
 
+    /// Words filled into lines of at most `width`; each line of `text` starts a new one.
     static func wrap(_ text: String, width: Int) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { fill(String($0), width: width) }
+    }
+
+    private static func fill(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {

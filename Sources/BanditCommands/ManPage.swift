@@ -277,7 +277,7 @@ public enum ManPage {
             """
         for command in Command.table {
             page += ".TP\n.B \(escape(command.synopsis))\n"
-            page += escape(command.details) + "\n"
+            page += command.details.split(separator: "\n").map { escape(String($0)) }.joined(separator: "\n.br\n") + "\n"
             if !command.aliases.isEmpty { page += ".br\nAlso: \(escape(command.aliases.joined(separator: ", "))).\n" }
             let arguments = command.arguments
             if !arguments.isEmpty {

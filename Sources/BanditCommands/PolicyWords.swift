@@ -2,7 +2,7 @@
 
 import BanditCore
 
-/// `greedy`, `eps E`, `ts B`, or a canonical label (`eps:0.1`, `ts:30`) as stored and shown.
+/// `greedy`, `eps E`, `ts B`, `linucb A`, …, or a canonical label (`eps:0.1`, `ts:30`) as stored and shown.
 enum PolicyWords {
     /// One way of naming a policy: its word, the words that mean the same, and its parameter.
     struct Word {
@@ -20,6 +20,17 @@ enum PolicyWords {
              example: "eps:0.1"),
         Word(word: "ts", aliases: ["thompson"], parameter: ("B", "ts needs a value: ts B, with B bootstrap replicates ≥ 1"),
              example: "ts:30"),
+        Word(word: "ots", aliases: [], parameter: ("B", "ots needs a value: ots B, with B online bootstrap members ≥ 1"),
+             example: "ots:30"),
+        Word(word: "linucb", aliases: [], parameter: ("ALPHA", "linucb needs a value: linucb ALPHA, with the exploration weight α ≥ 0"),
+             example: "linucb:1"),
+        Word(word: "lints", aliases: [], parameter: ("V", "lints needs a value: lints V, with the posterior scale V > 0"),
+             example: "lints:0.1"),
+        Word(word: "softmax", aliases: [], parameter: ("T", "softmax needs a value: softmax T, with the temperature T > 0"),
+             example: "softmax:0.05"),
+        Word(word: "epsdecay", aliases: [], parameter: ("C", "epsdecay needs a value: epsdecay C, with ε = min(1, C/day), C > 0"),
+             example: "epsdecay:5"),
+        Word(word: "uniform", aliases: ["random"], parameter: nil, example: nil),
     ]
 
     /// `greedy|eps E|ts B`.

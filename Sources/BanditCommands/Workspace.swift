@@ -174,13 +174,15 @@ public final class Workspace: @unchecked Sendable {
         }
         if let record = try store.liveRun(experimentID: experiment.id) {
             let saved = try store.loadRun(id: record.id, world: world)
-            var run = Run(world: world, policy: record.policy, oracleValue: world.oracle().best, checkpoint: saved.checkpoint,
+            var run = Run(world: world, policy: record.policy, oracleValue: world.oracle().best,
+                          ridge: experiment.schedule.ridge, warmup: experiment.schedule.warmup, checkpoint: saved.checkpoint,
                           days: saved.days, history: saved.history)
             run.useGenerator(experiment.generator)
             return LiveRun(record: record, run: run)
         }
         guard creating else { return nil }
-        let run = Run(world: world, policy: experiment.policy, generator: experiment.generator, oracleValue: world.oracle().best)
+        let run = Run(world: world, policy: experiment.policy, generator: experiment.generator, oracleValue: world.oracle().best,
+                      ridge: experiment.schedule.ridge, warmup: experiment.schedule.warmup)
         let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: experiment.policy, ordinal: 0,
                                         status: .live, checkpoint: run.checkpoint, world: world)
         return LiveRun(record: record, run: run)

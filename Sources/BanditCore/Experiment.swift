@@ -3,16 +3,22 @@
 import Dispatch
 import Foundation
 
-/// The protocol's sizes.
+/// The protocol: its sizes, the uniform warm-up days, and λ of the ridge regressions.
 public struct Schedule: Sendable, Equatable {
     public var decisionsPerDay: Int
     public var days: Int
     public var runs: Int
+    /// The first `warmup` days of every run are played uniformly at random, whatever the policy.
+    public var warmup: Int
+    /// λ of LinUCB's, LinTS's and the online bootstrap's ridge regressions (> 0).
+    public var ridge: Double
 
-    public init(decisionsPerDay: Int = 100, days: Int = 14, runs: Int = 10) {
+    public init(decisionsPerDay: Int = 100, days: Int = 14, runs: Int = 10, warmup: Int = 0, ridge: Double = 1) {
         self.decisionsPerDay = decisionsPerDay
         self.days = days
         self.runs = runs
+        self.warmup = warmup
+        self.ridge = ridge
     }
 }
 
@@ -89,7 +95,8 @@ public enum Experiment {
         precondition(!policies.isEmpty && schedule.runs >= 1 && schedule.days >= 1 && schedule.decisionsPerDay >= 1)
         let daily = scheduleRuns(policies: policies.count, runs: schedule.runs, generator: &generator, threads: threads) {
             (slot, start) throws(Never) in
-            var run = Run(world: world, policy: policies[slot.policy], generator: start, oracleValue: oracleValue)
+            var run = Run(world: world, policy: policies[slot.policy], generator: start, oracleValue: oracleValue,
+                          ridge: schedule.ridge, warmup: schedule.warmup)
             let means = play(&run, schedule: schedule)
             return (means, run.generator)
         }

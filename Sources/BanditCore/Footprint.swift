@@ -87,11 +87,14 @@ public struct Footprint: Sendable, Equatable {
 }
 
 extension Recommender {
-    /// The most coefficient sets a recommender holds: the ensemble's size for Thompson sampling (K
-    /// of them before the first fit when reproducing the notebook), one otherwise.
+    /// The most coefficient sets a recommender holds: the ensemble's size for the bootstraps (K
+    /// of them before Thompson sampling's first fit when reproducing the notebook), one otherwise.
     static func largestMembers(policy: Policy, actions: Int, reproducesNotebook: Bool) -> Int {
-        guard case .thompson(let replicates) = policy else { return 1 }
-        return reproducesNotebook ? max(actions, replicates) : replicates
+        switch policy {
+        case .thompson(let replicates): reproducesNotebook ? max(actions, replicates) : replicates
+        case .onlineBootstrap(let members): members
+        default: 1
+        }
     }
 
     /// The memory of a recommender that has logged `decisionsLogged` decisions, buffers at their largest.
@@ -99,14 +102,31 @@ extension Recommender {
         let members = largestMembers(policy: policy, actions: k, reproducesNotebook: reproducesNotebook)
         let coefficients = Double(members) * Double(d) * Double(k) * 8
         let choices = Double(ChoiceCache.bytes(features: d, actions: k, members: members))
-        guard policy.isThompson else {
+        let statistics = Double(k) * Double(d * d + d) * 8
+        switch policy {
+        case .thompson:
+            // The log (context, action, reward: 20 bytes a decision), grouped by post for each fit (16),
+            // the resample's draws (4, twice with many features), each array up to twice its contents.
+            let log = decisionsLogged * (20 + 16 + 8) * 2
+            return coefficients + choices + log + Double(EnsembleFit.bytes(features: d))
+        case .onlineBootstrap:
+            return coefficients + choices + OnlineBootstrap.bytes(members: members, features: d, actions: k)
+        case .linUCB, .linTS:
+            // XᵀX, Xᵀy and A⁻¹ per post; LinTS's propensities kept per context and post between fits,
+            // a dictionary entry (about 48 bytes, twice when it grows) per decision since the fit at most.
+            let propensities = policy.startsFromPrior && !policy.isLinUCB ? decisionsLogged * 48 * 2 : 0
+            return coefficients + choices + statistics + Double(k * d * d) * 8 + propensities
+        default:
             // XᵀX and Xᵀy per post.
-            return coefficients + choices + Double(k) * Double(d * d + d) * 8
+            return coefficients + choices + statistics
         }
-        // The log (context, action, reward: 20 bytes a decision), grouped by post for each fit (16),
-        // the resample's draws (4, twice with many features), each array up to twice its contents.
-        let log = decisionsLogged * (20 + 16 + 8) * 2
-        return coefficients + choices + log + Double(EnsembleFit.bytes(features: d))
+    }
+}
+
+extension Policy {
+    var isLinUCB: Bool {
+        if case .linUCB = self { return true }
+        return false
     }
 }
 

@@ -26,13 +26,21 @@ public struct RunCheckpoint: Sendable, Equatable {
     /// members × features × actions, the engine's layout (see `Recommender.coefficients`).
     public var coefficients: [Double]
     public var generator: Generator
+    /// How many of the logged decisions the last fit used (LinUCB's and LinTS's A⁻¹ are of those);
+    /// nil: all of them.
+    public var fittedDecisions: Int?
+    /// The online bootstrap's key for its Poisson weights; 0 for other policies.
+    public var bagKey: UInt64
 
-    public init(daysPlayed: Int, fits: Int, members: Int, coefficients: [Double], generator: Generator) {
+    public init(daysPlayed: Int, fits: Int, members: Int, coefficients: [Double], generator: Generator,
+                fittedDecisions: Int? = nil, bagKey: UInt64 = 0) {
         self.daysPlayed = daysPlayed
         self.fits = fits
         self.members = members
         self.coefficients = coefficients
         self.generator = generator
+        self.fittedDecisions = fittedDecisions
+        self.bagKey = bagKey
     }
 }
 
@@ -61,6 +69,8 @@ public struct DaySummary: Sendable, Equatable {
 public struct Run: Sendable {
     public let world: World
     public let policy: Policy
+    /// Uniform days at the start (see `Schedule.warmup`).
+    public let warmup: Int
     /// The oracle's expected viewing time, used for regret.
     public let oracleValue: Double
     public private(set) var recommender: Recommender
@@ -69,18 +79,20 @@ public struct Run: Sendable {
     /// The decisions of the latest day played.
     public private(set) var lastDay: [Decision] = []
 
-    /// Resets a recommender for `policy` (drawing its initial coefficients from `generator`).
-    public init(world: World, policy: Policy, generator: Generator, oracleValue: Double) {
+    /// Resets a recommender for `policy` (drawing its initial coefficients from `generator`), with
+    /// the protocol's ridge λ and warm-up days.
+    public init(world: World, policy: Policy, generator: Generator, oracleValue: Double, ridge: Double = 1, warmup: Int = 0) {
         self.world = world
         self.policy = policy
         self.oracleValue = oracleValue
+        self.warmup = warmup
         var generator = generator
         switch generator {
         case .numpy(var g):
-            recommender = Recommender(policy: policy, features: world.features, actions: world.actions, using: &g)
+            recommender = Recommender(policy: policy, features: world.features, actions: world.actions, ridge: ridge, using: &g)
             generator = .numpy(g)
         case .fast(var g):
-            recommender = Recommender(policy: policy, features: world.features, actions: world.actions, using: &g)
+            recommender = Recommender(policy: policy, features: world.features, actions: world.actions, ridge: ridge, using: &g)
             generator = .fast(g)
         }
         self.generator = generator
@@ -89,25 +101,32 @@ public struct Run: Sendable {
     /// What a store needs to continue this run exactly: coefficients and generator as they are now.
     public var checkpoint: RunCheckpoint {
         RunCheckpoint(daysPlayed: days.count, fits: recommender.fits, members: recommender.members,
-                      coefficients: recommender.coefficients, generator: generator)
+                      coefficients: recommender.coefficients, generator: generator,
+                      fittedDecisions: recommender.fittedDecisions, bagKey: recommender.bagKey)
     }
 
     /// A run continued from a checkpoint and the decisions logged before it, day by day in order.
     /// Playing on gives, bit for bit, what the uninterrupted run would have.
     public init(
-        world: World, policy: Policy, oracleValue: Double,
+        world: World, policy: Policy, oracleValue: Double, ridge: Double = 1, warmup: Int = 0,
         checkpoint: RunCheckpoint, days: [DaySummary], history: [[Decision]]
     ) {
         precondition(days.count == checkpoint.daysPlayed && history.count == days.count)
         self.world = world
         self.policy = policy
         self.oracleValue = oracleValue
+        self.warmup = warmup
         var recommender = Recommender(
-            policy: policy, features: world.features, actions: world.actions,
-            members: checkpoint.members, coefficients: checkpoint.coefficients, fits: checkpoint.fits)
+            policy: policy, features: world.features, actions: world.actions, ridge: ridge,
+            members: checkpoint.members, coefficients: checkpoint.coefficients, fits: checkpoint.fits,
+            bagKey: checkpoint.bagKey)
+        let logged = history.reduce(0) { $0 + $1.count }
+        let fitted = min(checkpoint.fittedDecisions ?? logged, logged)
+        if fitted == 0 { recommender.restoreFit(fittedDecisions: 0) }
         for day in history {
             for decision in day {
                 recommender.record(context: decision.context, action: decision.action, reward: decision.viewingTime)
+                if recommender.decisionsRecorded == fitted { recommender.restoreFit(fittedDecisions: fitted) }
             }
         }
         self.recommender = recommender
@@ -149,6 +168,7 @@ public struct Run: Sendable {
     }
 
     private mutating func playDay<R: RandomSource>(decisions: Int, using rng: inout R) -> DaySummary {
+        recommender.beginDay(days.count + 1, warmup: warmup)
         lastDay.removeAll(keepingCapacity: true)
         lastDay.reserveCapacity(decisions)
         var total = 0.0

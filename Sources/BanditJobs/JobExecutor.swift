@@ -220,11 +220,12 @@ private struct Play: Sendable {
                 return (try store.dailyMeans(runID: stored.id), checkpoint.generator)
             }
             let saved = try store.loadRun(id: stored.id, world: world)
-            run = Run(world: world, policy: policy, oracleValue: oracle, checkpoint: saved.checkpoint,
-                      days: saved.days, history: saved.history)
+            run = Run(world: world, policy: policy, oracleValue: oracle, ridge: schedule.ridge, warmup: schedule.warmup,
+                      checkpoint: saved.checkpoint, days: saved.days, history: saved.history)
             record = stored
         } else {
-            run = Run(world: world, policy: policy, generator: fresh, oracleValue: oracle)
+            run = Run(world: world, policy: policy, generator: fresh, oracleValue: oracle, ridge: schedule.ridge,
+                      warmup: schedule.warmup)
             record = try store.startRun(experimentID: job.experimentID, jobID: job.id, policy: policy, ordinal: ordinal,
                                         status: .running, checkpoint: run.checkpoint, world: world)
         }

@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 3
+    static let version = 4
 
     /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
     /// table is read. Files made before it was set have 0 and are recognised by their tables.
@@ -157,6 +157,19 @@ enum Schema {
         """
         ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE jobs ADD COLUMN days_at_start INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 3 → 4: the protocol's warm-up days and ridge λ (experiments, jobs, results), and what a
+        // checkpoint needs for the policies beyond the notebook: how many decisions its last fit
+        // used (NULL: all) and the online bootstrap's key for its Poisson weights.
+        """
+        ALTER TABLE experiments ADD COLUMN warmup INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE experiments ADD COLUMN ridge REAL NOT NULL DEFAULT 1;
+        ALTER TABLE jobs ADD COLUMN warmup INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN ridge REAL NOT NULL DEFAULT 1;
+        ALTER TABLE results ADD COLUMN warmup INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE results ADD COLUMN ridge REAL NOT NULL DEFAULT 1;
+        ALTER TABLE checkpoints ADD COLUMN fitted_decisions INTEGER;
+        ALTER TABLE checkpoints ADD COLUMN bag_key INTEGER NOT NULL DEFAULT 0;
         """,
     ]
 }

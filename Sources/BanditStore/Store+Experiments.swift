@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let experimentColumns =
-        "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, policy"
+        "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, warmup, ridge, policy"
 
     private func readExperiment(_ s: Statement) throws -> ExperimentRecord {
         let state = try GeneratorBlob.decode(s.blob("generator_state"))
@@ -16,7 +16,8 @@ extension Store {
         return ExperimentRecord(
             id: s.int64("id"), name: s.string("name"), seed: UInt32(truncatingIfNeeded: s.int64("seed")),
             generator: try Generator(state: state), world: world,
-            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs"),
+                               warmup: s.int("warmup"), ridge: s.double("ridge")),
             policy: try Policy(label: s.string("policy")))
     }
 
@@ -90,13 +91,13 @@ extension Store {
     private func writeExperiment(_ experiment: ExperimentRecord, on connection: Connection) throws {
         let update = try connection.statement("""
             UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
-                decisions_per_day = ?, days = ?, runs = ?, policy = ? WHERE id = ?
+                decisions_per_day = ?, days = ?, runs = ?, warmup = ?, ridge = ?, policy = ? WHERE id = ?
             """)
         let world = experiment.world
         try update.bind([
             Int64(experiment.seed), GeneratorBlob.encode(experiment.generator), world?.features, world?.actions, world?.noise,
             world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
-            experiment.schedule.runs, experiment.policy.label, experiment.id,
+            experiment.schedule.runs, experiment.schedule.warmup, experiment.schedule.ridge, experiment.policy.label, experiment.id,
         ]).run()
         if connection.changes == 0 { throw StoreError.noSuchExperiment(experiment.name) }
     }

@@ -4,14 +4,15 @@ import BanditCore
 
 extension Store {
     private static let jobColumns =
-        "id, experiment_id, command, policies, runs, days, decisions_per_day, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes"
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, warmup, ridge, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes"
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
             id: s.int64("id"), experimentID: s.int64("experiment_id"), command: s.string("command"),
             kind: JobKind(rawValue: s.string("kind")) ?? .runs, liveRunID: s.optionalInt64("live_run_id"),
             policies: try s.string("policies").split(separator: " ").map { try Policy(label: String($0)) },
-            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs")),
+            schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs"),
+                               warmup: s.int("warmup"), ridge: s.double("ridge")),
             startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
             state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
             resumed: s.int("resumed"), message: s.optionalString("message"), crashes: s.int("crashes"))
@@ -26,11 +27,11 @@ extension Store {
             let total = policies.count * schedule.runs * schedule.days
             try statement("""
                 INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
-                                  start_generator, state, days_total)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                                  warmup, ridge, start_generator, state, days_total)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
                 """).bind([
                     experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
-                    schedule.days, schedule.decisionsPerDay, GeneratorBlob.encode(startGenerator), total,
+                    schedule.days, schedule.decisionsPerDay, schedule.warmup, schedule.ridge, GeneratorBlob.encode(startGenerator), total,
                 ]).run()
             return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
                              liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,

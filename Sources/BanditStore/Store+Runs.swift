@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let runColumns = "id, experiment_id, job_id, policy, ordinal, status, days_played"
-    private static let checkpointColumns = "days_played, fits, coefficients, generator"
+    private static let checkpointColumns = "days_played, fits, coefficients, generator, fitted_decisions, bag_key"
     private static let dayColumns = "day, decisions, mean_viewing_time, regret"
     private static let decisionColumns = "day, context, action, propensity, viewing_time"
 
@@ -34,9 +34,10 @@ extension Store {
         let blob = CoefficientsBlob.encode(members: checkpoint.members, actions: world.actions, features: world.features,
                                            engineLayout: checkpoint.coefficients)
         try statement("""
-            INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator, picks) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO checkpoints (run_id, sequence, days_played, fits, coefficients, generator, picks, fitted_decisions, bag_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).bind([runID, sequence, checkpoint.daysPlayed, checkpoint.fits, blob, GeneratorBlob.encode(checkpoint.generator),
-                       picks.map(CountsBlob.encode)]).run()
+                       picks.map(CountsBlob.encode), checkpoint.fittedDecisions, Int64(bitPattern: checkpoint.bagKey)]).run()
     }
 
     func nextCheckpointSequence(runID: Int64) throws -> Int {
@@ -172,7 +173,9 @@ extension Store {
                                                                     features: world.features)
         else { throw StoreError.corrupt(path: path, detail: "checkpoint of run \(runID)") }
         return RunCheckpoint(daysPlayed: s.int("days_played"), fits: s.int("fits"), members: members, coefficients: coefficients,
-                             generator: try GeneratorBlob.decodeGenerator(s.blob("generator")))
+                             generator: try GeneratorBlob.decodeGenerator(s.blob("generator")),
+                             fittedDecisions: s.optionalInt64("fitted_decisions").map(Int.init),
+                             bagKey: UInt64(bitPattern: s.int64("bag_key")))
     }
 
     /// Every checkpoint a run keeps, oldest first, as (days played, fits, coefficients).

@@ -178,9 +178,7 @@ struct FaultTests {
         let check = try Connection(path: path)
         #expect(try check.integer("PRAGMA user_version") == 1)
         // Repaired: what version 1 had, so that every later migration applies.
-        try check.execute("""
-            ALTER TABLE checkpoints DROP COLUMN picks; ALTER TABLE jobs DROP COLUMN crashes; ALTER TABLE jobs DROP COLUMN days_at_start
-            """)
+        try check.execute(StoreTests.undoMigrationsAfterVersion1)
         check.close()
         let store = try Store(directory: directory)
         defer { store.close() }

@@ -38,34 +38,42 @@ struct StoreTests {
         #expect(throws: StoreError.noSuchExperiment("e")) { try store.dropExperiment(named: "e") }
     }
 
-    @Test("a run restored from the store mid-way ends bit for bit as the uninterrupted one",
-          arguments: [GeneratorKind.numpy, .default], [Policy.greedy, .epsilonGreedy(0.2), .thompson(6)])
+    @Test("a run restored from the store mid-way ends bit for bit as the uninterrupted one, after a day without a fit too",
+          arguments: [GeneratorKind.numpy, .default], [Policy.greedy, .epsilonGreedy(0.2), .thompson(6), .uniform, .epsilonDecay(3),
+                                                        .softmax(0.05), .linUCB(1), .linTS(0.1), .onlineBootstrap(5)])
     func exactResumption(kind: GeneratorKind, policy: Policy) throws {
         let store = try Store(directory: temporaryDirectory())
         defer { store.close() }
         let experiment = try makeExperiment(store, kind: kind)
         let world = try #require(experiment.world)
         let oracle = world.oracle().best
-        var reference = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
+        // The notebook's policies as the notebook plays them; the others with a warm-up day and λ = 0.5.
+        let notebook = [Policy.greedy, .epsilonGreedy(0.2), .thompson(6)].contains(policy)
+        let ridge = notebook ? 1 : 0.5, warmup = notebook ? 0 : 1
+        // Day 4 (index 3) is played without a fit, as the live run's `day`: its checkpoint holds
+        // coefficients (and LinUCB's, LinTS's A⁻¹) of fewer decisions than it logged.
+        let fitted = { (day: Int) in day != 3 }
+        var reference = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle, ridge: ridge,
+                            warmup: warmup)
         // 237 a day: the store inserts a day's decisions in blocks of 100, so blocks of 100, 100 and 37.
         var logged: [[Decision]] = []
-        for _ in 0..<6 {
+        for day in 0..<6 {
             reference.playDay(decisions: 237)
             logged.append(reference.lastDay)
-            reference.fit()
+            if fitted(day) { reference.fit() }
         }
-        var run = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle)
+        var run = Run(world: world, policy: policy, generator: experiment.generator, oracleValue: oracle, ridge: ridge, warmup: warmup)
         let record = try store.startRun(experimentID: experiment.id, jobID: nil, policy: policy, ordinal: 0, status: .live,
                                         checkpoint: run.checkpoint, world: world)
         for day in 0..<6 {
             let summary = run.playDay(decisions: 237)
-            run.fit()
+            if fitted(day) { run.fit() }
             try store.commitDay(run: record, summary: summary, decisions: run.lastDay, checkpoint: run.checkpoint, world: world)
-            if day == 2 || day == 4 {
+            if day == 2 || day == 3 || day == 4 {
                 // Throw the run away and continue from the store.
                 let saved = try store.loadRun(id: record.id, world: world)
-                run = Run(world: world, policy: policy, oracleValue: oracle, checkpoint: saved.checkpoint, days: saved.days,
-                          history: saved.history)
+                run = Run(world: world, policy: policy, oracleValue: oracle, ridge: ridge, warmup: warmup,
+                          checkpoint: saved.checkpoint, days: saved.days, history: saved.history)
             }
         }
         #expect(run.days.map(\.meanViewingTime.bitPattern) == reference.days.map(\.meanViewingTime.bitPattern))
@@ -177,6 +185,16 @@ struct StoreTests {
         #expect(engineCurves.allSatisfy { $0 == engineCurves[0] })
     }
 
+    /// What the migrations after version 1 added, dropped: a version-1 file again.
+    static let undoMigrationsAfterVersion1 = """
+        ALTER TABLE checkpoints DROP COLUMN picks; ALTER TABLE jobs DROP COLUMN crashes;
+        ALTER TABLE jobs DROP COLUMN days_at_start;
+        ALTER TABLE experiments DROP COLUMN warmup; ALTER TABLE experiments DROP COLUMN ridge;
+        ALTER TABLE jobs DROP COLUMN warmup; ALTER TABLE jobs DROP COLUMN ridge;
+        ALTER TABLE results DROP COLUMN warmup; ALTER TABLE results DROP COLUMN ridge;
+        ALTER TABLE checkpoints DROP COLUMN fitted_decisions; ALTER TABLE checkpoints DROP COLUMN bag_key
+        """
+
     @Test("a version-1 file is migrated forward; picks it never recorded are counted from its decisions")
     func migrationFromVersion1() throws {
         let directory = temporaryDirectory()
@@ -196,10 +214,7 @@ struct StoreTests {
         store.close()
         // What version 1 wrote: no picks column.
         let raw = try Connection(path: directory + "/bandit.db")
-        try raw.execute("""
-            ALTER TABLE checkpoints DROP COLUMN picks; ALTER TABLE jobs DROP COLUMN crashes;
-            ALTER TABLE jobs DROP COLUMN days_at_start; PRAGMA user_version=1
-            """)
+        try raw.execute(Self.undoMigrationsAfterVersion1 + "; PRAGMA user_version=1")
         raw.close()
         store = try Store(directory: directory)
         defer { store.close() }

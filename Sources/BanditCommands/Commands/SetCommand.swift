@@ -7,12 +7,21 @@ enum SetCommand {
                                                          help: "decisions per day (default 100)")
     static let days = Argument<Int?>.optionalInteger("D", Limits.count, keyword: "days", help: "days per run (default 14)")
     static let runs = Argument<Int?>.optionalInteger("R", Limits.count, keyword: "runs", help: "runs (default 10)")
+    static let warmup = Argument<Int?>.optionalInteger("W", Limits.warmup, keyword: "warmup",
+                                                      help: "uniform days at the start of every run (default 0)")
+    static let ridge = Argument<Double?>.optionalReal("L", Limits.ridge, keyword: "ridge",
+                                                     help: "λ of the ridge regressions of linucb, lints and ots (default 1)")
 
     static let command = Command(
-        "set", arguments: [decisions, days, runs], flags: [.mutating, .needsExperiment],
-        summary: "set decisions per day, days per run, or runs",
-        details: "Sets protocol settings of the current experiment: decisions per day (default 100), days per run (14), runs (10); several at once if you like.",
-        examples: ["set decisions 200", "set runs 40", "set days 7 runs 3"], handler: run)
+        "set", arguments: [decisions, days, runs, warmup, ridge], flags: [.mutating, .needsExperiment],
+        summary: "set decisions per day, days per run, runs, warm-up days or the ridge λ",
+        details: """
+            Sets protocol settings of the current experiment: decisions per day (default 100), days per run (14), runs (10), \
+            warm-up days (0: the first W days of every run are played uniformly at random, propensity 1/K, whatever the policy, \
+            as real systems do before their first fit), and λ of the ridge regressions of linucb, lints and ots (1); several \
+            at once if you like. A new warm-up or λ retires the live run: the next day starts a new one with them.
+            """,
+        examples: ["set decisions 200", "set runs 40", "set days 7 runs 3", "set warmup 1", "set ridge 0.5"], handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
@@ -29,8 +38,20 @@ enum SetCommand {
             experiment.schedule.runs = value
             changed.append("runs = \(value)")
         }
+        var retiring = false
+        if let value = call[Self.warmup] {
+            retiring = retiring || value != experiment.schedule.warmup
+            experiment.schedule.warmup = value
+            changed.append("warmup = \(value)")
+        }
+        if let value = call[Self.ridge] {
+            retiring = retiring || value != experiment.schedule.ridge
+            experiment.schedule.ridge = value
+            changed.append("ridge = \(value)")
+        }
         guard !changed.isEmpty else { throw CommandError.usage("name a setting to change; usage: \(command.synopsis)") }
-        call.effects = [.save(experiment, retiringLiveRun: false)]
+        if retiring { changed.append("(a live run with the old setting is retired: the next day starts a new one)") }
+        call.effects = [.save(experiment, retiringLiveRun: retiring)]
         return .text(changed.joined(separator: "\n"))
     }
 }
