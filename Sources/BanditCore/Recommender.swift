@@ -326,6 +326,13 @@ public struct Recommender: Sendable {
         }
     }
 
+    /// LinUCB's and LinTS's score of each post for a context: mean xᵀβ_a and spread scale·sqrt(xᵀA_a⁻¹x).
+    mutating func linearScores(context: UInt64, scale: Double) -> (means: [Double], spreads: [Double]) {
+        precondition(policy.startsFromPrior)
+        computeScores(context: context, scale: scale)
+        return (means, spreads)
+    }
+
     /// LinTS's probability of choosing `action` (its scores' means and deviations in `means`,
     /// `spreads`), computed once per context and post between fits.
     private mutating func linTSPropensity(context: UInt64, action: Int) -> Double {

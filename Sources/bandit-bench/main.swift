@@ -189,6 +189,44 @@ func storeAlone() throws {
            extra: String(format: "  %12.0f checkpoints/s", Double(count) / checkpointTime))
 }
 
+/// The policies compared: the notebook's three and those beyond it.
+let policyLabels = ["greedy", "eps:0.1", "ts:30", "ots:30", "linucb:1", "lints:0.1", "softmax:0.05", "epsdecay:5", "uniform"]
+
+/// 6. Each policy alone in the engine (all threads), one uniform warm-up day, on the seed workload
+/// (the notebook's world: 10 runs × 14 days × 100 decisions, 5 features, 30 posts) and the scale
+/// workload (20 features, 200 posts, 2,000 decisions a day, 14 days, 3 runs). Times are noted for
+/// `--peers`, which prints each peer library's time on the same workload as a ratio.
+func policies() throws {
+    var generator = Generator(kind: .numpy, seed: 17)
+    let seed = try World.draw(features: 5, actions: 30, using: &generator)
+    var bigGenerator = Generator(kind: .default, seed: 17)
+    let big = try World.draw(features: 20, actions: 200, using: &bigGenerator)
+    for (name, world, schedule, repeats) in [
+        ("seed", seed, Schedule(decisionsPerDay: 100, days: 14, runs: 10, warmup: 1), 5),
+        ("scale", big, Schedule(decisionsPerDay: 2000, days: 14, runs: 3, warmup: 1), 1),
+    ] {
+        let oracle = world.oracle().best
+        for label in policyLabels {
+            let policy = try Policy(label: label)
+            let time = try median(repeats) {
+                var g = Generator(kind: .default, seed: 17)
+                _ = Experiment.runSequences(world: world, policy: policy, schedule: schedule, generator: &g, oracleValue: oracle)
+            }
+            report("6. \(name): \(label)", time, decisions: schedule.runs * schedule.days * schedule.decisionsPerDay)
+            notePolicyTime(workload: name, label: label, time)
+        }
+    }
+}
+
+/// Workload 6's times, for `--peers`.
+func notePolicyTime(workload: String, label: String, _ time: Double) {
+    guard let path = ProcessInfo.processInfo.environment["BANDIT_BENCH_POLICY_TIMES"],
+          let handle = FileHandle(forWritingAtPath: path) else { return }
+    handle.seekToEndOfFile()
+    handle.write(Data("\(workload)\t\(label)\t\(time)\n".utf8))
+    handle.closeFile()
+}
+
 /// The notebook's own code with python3 and numpy, timed as a whole (workload 1's computation).
 func reference(_ path: String) -> Double? {
     // Its output is not ours to print; what it says on stderr is shown if it fails.
@@ -226,8 +264,9 @@ let workloads: [String: () throws -> Void] = [
     "3b": growth,
     "4": storeAlone,
     "5": readLatency,
+    "6": policies,
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {

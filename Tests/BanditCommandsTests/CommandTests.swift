@@ -67,7 +67,9 @@ struct CommandTests {
             ("policy eps", "eps needs a value"),
             ("policy ts 0", "bootstrap replicates must be an integer between 1"),
             ("policy ts x", "bootstrap replicates must be an integer"),
-            ("policy softmax", "unknown policy 'softmax'"),
+            ("policy softmax", "softmax needs a value: softmax T, with the temperature T > 0"),
+            ("policy bogus", "unknown policy 'bogus'"),
+            ("policy lints 0", "the posterior scale v of lints:v must be a number > 0"),
             ("policy", "missing POLICY"),
             ("day -1", "N must be an integer from 1 to 1000000, not '-1'"),
             ("day two", "N must be an integer"),
@@ -208,7 +210,10 @@ struct CommandTests {
         #expect(Command.complete("use a", experiments: names).candidates == ["alpha"])
         #expect(Command.complete("new x ", experiments: names).candidates == ["replace", "rng", "seed"])
         #expect(Command.complete("new x rng ", experiments: names).candidates == ["default", "numpy"])
-        #expect(Command.complete("policy ", experiments: names).candidates == ["eps", "eps:0.1", "greedy", "ts", "ts:30"])
+        #expect(Command.complete("policy ", experiments: names).candidates == [
+            "eps", "eps:0.1", "epsdecay", "epsdecay:5", "greedy", "lints", "lints:0.1", "linucb", "linucb:1", "ots", "ots:30",
+            "softmax", "softmax:0.05", "ts", "ts:30", "uniform",
+        ])
         #expect(Command.complete("set d", experiments: names).candidates == ["days", "decisions"])
         #expect(Command.complete("export curves ", experiments: names).files)
         #expect(Command.complete("world features 5 ", experiments: names).candidates == ["actions", "noise"])

@@ -7,9 +7,10 @@ import Foundation
 /// With z = (S_a − μ_a)/σ_a it is the one-dimensional integral
 /// `∫ φ(z) · Π_{b≠a} Φ((μ_a + σ_a·z − μ_b)/σ_b) dz`, which has no closed form but is smooth and
 /// bounded: adaptive Gauss–Kronrod (7/15 points, QUADPACK's rule) computes it to an absolute error
-/// below 1e-13. Competitors whose factor stays above 1 − 1e-17 over the range are left out, and
-/// the range starts where the product can first exceed 1e-300, so the rule spends its points where
-/// the integrand lives.
+/// below 1e-13. The range starts where every competitor's factor exceeds Φ(−8.3) ≈ 5e-17 and ends
+/// at z = 8.3, and competitors whose factor stays above 1 − 5e-17 over it are left out (each
+/// shortcut changes the result by less than 1e-16 per competitor), so the rule spends its points
+/// where the integrand lives.
 enum NormalArgmax {
     /// |z| beyond this carries less than 1e-16 of the normal's mass.
     static let reach = 8.3
@@ -20,38 +21,53 @@ enum NormalArgmax {
     static func probability(of a: Int, means: [Double], deviations: [Double], others: inout [Int]) -> Double {
         precondition(means.count == deviations.count && a < means.count)
         let mu = means[a], sigma = deviations[a]
-        others.removeAll(keepingCapacity: true)
+        // Below z = (μ_b − μ_a − reach·σ_b)/σ_a competitor b's factor is under Φ(−reach) < 1e-16:
+        // the integrand there is negligible, and the range starts at the highest such point.
         var lower = -reach
         for b in means.indices where b != a {
-            // Φ((μ_a − μ_b + σ_a·z)/σ_b) at the bottom of the range: ≈ 1, the factor never matters.
-            if (mu - means[b] - sigma * reach) / deviations[b] >= 8.5 { continue }
+            lower = max(lower, (means[b] - mu - reach * deviations[b]) / sigma)
+        }
+        if lower >= reach { return 0 }
+        // Competitors whose factor is above Φ(reach) > 1 − 1e-16 from there on never matter.
+        others.removeAll(keepingCapacity: true)
+        for b in means.indices where b != a && (mu - means[b] + sigma * lower) / deviations[b] < reach {
             others.append(b)
-            // Below z = (μ_b − μ_a − 38·σ_b)/σ_a the factor is under Φ(−38) < 1e-300.
-            lower = max(lower, (means[b] - mu - 38 * deviations[b]) / sigma)
         }
         if others.isEmpty { return 1 }
-        if lower >= reach { return 0 }
         let integrand = { (z: Double) -> Double in
             var product = exp(-0.5 * z * z) * 0.398_942_280_401_432_7
             let s = mu + sigma * z
             for b in others {
                 product *= 0.5 * erfc(-(s - means[b]) / deviations[b] * 0.707_106_781_186_547_6)
-                if product == 0 { break }
+                if product < 1e-300 { return 0 }
             }
             return product
         }
-        return min(1, max(0, integrate(integrand, from: lower, to: reach)))
+        // A competitor much sharper than the normal (σ_b ≪ σ_a) makes its factor a step of width
+        // w = σ_b/σ_a at z = (μ_b − μ_a)/σ_a, which a rule's points can straddle without seeing:
+        // the range is cut at the step and 8 widths either side, so one piece holds it whole.
+        var cuts = [lower, reach]
+        for b in others where deviations[b] < sigma {
+            let step = (means[b] - mu) / sigma, width = 8 * deviations[b] / sigma
+            for cut in [step - width, step, step + width] where cut > lower && cut < reach { cuts.append(cut) }
+        }
+        cuts.sort()
+        var total = 0.0
+        for i in 0..<(cuts.count - 1) where cuts[i + 1] > cuts[i] {
+            total += integrate(integrand, from: cuts[i], to: cuts[i + 1], share: (cuts[i + 1] - cuts[i]) / (reach - lower))
+        }
+        return min(1, max(0, total))
     }
 
-    /// Adaptive Gauss–Kronrod over [lower, upper]: intervals split in two until each one's error
-    /// estimate is within its share of `tolerance`.
-    private static func integrate(_ f: (Double) -> Double, from lower: Double, to upper: Double) -> Double {
+    /// Adaptive Gauss–Kronrod over [lower, upper], which holds `share` of the whole range: intervals
+    /// split in two until each one's error estimate is within its share of `tolerance`.
+    private static func integrate(_ f: (Double) -> Double, from lower: Double, to upper: Double, share: Double) -> Double {
         var total = 0.0
         var pending = [(lower, upper, 0)]
         let width = upper - lower
         while let (a, b, depth) = pending.popLast() {
             let (value, error) = kronrod(f, a, b)
-            if error <= tolerance * (b - a) / width || depth >= 40 {
+            if error <= tolerance * share * (b - a) / width || depth >= 40 {
                 total += value
             } else {
                 let middle = 0.5 * (a + b)
