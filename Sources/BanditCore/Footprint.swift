@@ -136,7 +136,7 @@ extension ChoiceCache {
         let patterns = features - 1 <= maximumPatterns.trailingZeroBitCount ? 1 << (features - 1) : Int.max
         let byPattern = patterns <= maximumPatterns && patterns * members <= maximumChoices
         let slots = byPattern ? patterns : 1 << hashBits
-        return slots * (8 + 4 * members) + actions * 8
+        return slots * (8 + 4 * members)
     }
 }
 

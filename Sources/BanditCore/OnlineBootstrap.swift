@@ -14,7 +14,8 @@ struct OnlineBootstrap: Sendable {
     let actions: Int
     let key: UInt64
     /// members × actions × d × d, then members × actions × d: member m's statistics of post a at
-    /// (m·actions + a)·d·d and (m·actions + a)·d.
+    /// (m·actions + a)·d·d and (m·actions + a)·d. Only XᵀX's lower triangle is kept (what the
+    /// ridge solver reads).
     private var gram: [Double]
     private var moment: [Double]
     private var solver: RidgeSolver
@@ -40,12 +41,17 @@ struct OnlineBootstrap: Sendable {
     @inline(__always)
     mutating func record(ordinal: Int, context: UInt64, action: Int, reward: Double) {
         let b = members, k = actions, d = features
-        for m in 0..<b {
-            let weight = Self.weight(key: key, counter: UInt64(ordinal) &* UInt64(b) &+ UInt64(m))
-            guard weight > 0 else { continue }
-            let w = Double(weight)
-            NormalEquations.add(context, weight: w, weightedReward: w * reward, features: d, gram: &gram, moment: &moment,
-                                post: m * k + action)
+        precondition(action < k && (b - 1) * k + action < gram.count / (d * d))
+        gram.withUnsafeMutableBufferPointer { gram in
+            moment.withUnsafeMutableBufferPointer { moment in
+                for m in 0..<b {
+                    let weight = Self.weight(key: key, counter: UInt64(ordinal) &* UInt64(b) &+ UInt64(m))
+                    guard weight > 0 else { continue }
+                    let w = Double(weight), post = m * k + action
+                    NormalEquations.addLower(context, weight: w, weightedReward: w * reward, features: d,
+                                             gram: gram.baseAddress! + post * d * d, moment: moment.baseAddress! + post * d)
+                }
+            }
         }
     }
 

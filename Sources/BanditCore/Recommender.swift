@@ -50,8 +50,11 @@ public struct Recommender: Sendable {
     private var postLog = PostLog()
     private var ensemble: EnsembleFit?
     private var choices: ChoiceCache
-    /// LinUCB and LinTS: each post's A⁻¹ = (λI + XᵀX)⁻¹ as of the last fit (k × d × d), and what computes it.
+    /// LinUCB and LinTS: each post's A⁻¹ = (λI + XᵀX)⁻¹ as of the last fit, entry (i, j) of post a
+    /// at (i·d + j)·k + a (posts side by side, so that a context's spreads add whole rows), and what
+    /// computes it, one post at a time into `postInverse` (d × d).
     private var inverses: [Double] = []
+    private var postInverse: [Double] = []
     private var ridgeSolver: RidgeSolver
     /// LinUCB and LinTS: a context's score mean and spread per post (scratch of one decision).
     private var means: [Double]
@@ -126,8 +129,9 @@ public struct Recommender: Sendable {
         if policy.startsFromPrior {
             // The prior: A⁻¹ = I/λ for every post.
             inverses = [Double](repeating: 0, count: k * d * d)
+            postInverse = [Double](repeating: 0, count: d * d)
             for a in 0..<k {
-                for j in 0..<d { inverses[a * d * d + j * d + j] = 1 / ridge }
+                for j in 0..<d { inverses[(j * d + j) * k + a] = 1 / ridge }
             }
         }
         if case .onlineBootstrap = policy {
@@ -305,24 +309,49 @@ public struct Recommender: Sendable {
         return total
     }
 
-    /// LinUCB's and LinTS's mean xᵀβ_a and spread scale·sqrt(xᵀA_a⁻¹x) per post, into `means` and `spreads`.
+    /// LinUCB's and LinTS's mean xᵀβ_a and spread scale·sqrt(xᵀA_a⁻¹x) per post, into `means` and
+    /// `spreads`: whole rows of posts added at a time, the context's features in order, and for the
+    /// quadratic form each pair i ≥ j once (twice the entry off the diagonal, A⁻¹ being symmetric).
     @inline(__always)
     private mutating func computeScores(context: UInt64, scale: Double) {
-        let d = features
-        for a in 0..<actions {
-            means[a] = predict(context: context, post: a)
-            let inverse = a * d * d
-            var quadratic = 0.0, rows = context
-            while rows != 0 {
-                let i = rows.trailingZeroBitCount
-                rows &= rows - 1
-                var columns = context
-                while columns != 0 {
-                    quadratic += inverses[inverse + i * d + columns.trailingZeroBitCount]
-                    columns &= columns - 1
+        Self.scores(context: context, scale: scale, features: features, actions: actions, coefficients: coefficients,
+                    inverses: inverses, means: &means, spreads: &spreads)
+    }
+
+    private static func scores(
+        context: UInt64, scale: Double, features d: Int, actions k: Int, coefficients: [Double], inverses: [Double],
+        means: inout [Double], spreads: inout [Double]
+    ) {
+        precondition(context >> UInt64(d) == 0 && coefficients.count >= d * k && inverses.count == d * d * k
+                     && means.count == k && spreads.count == k)
+        coefficients.withUnsafeBufferPointer { c in
+            inverses.withUnsafeBufferPointer { inverse in
+                means.withUnsafeMutableBufferPointer { mean in
+                    spreads.withUnsafeMutableBufferPointer { spread in
+                        // Every row below is that of a set bit, under d (checked above).
+                        for a in 0..<k {
+                            mean[a] = 0
+                            spread[a] = 0
+                        }
+                        var rows = context
+                        while rows != 0 {
+                            let i = rows.trailingZeroBitCount
+                            rows &= rows - 1
+                            let row = c.baseAddress! + i * k
+                            for a in 0..<k { mean[a] += row[a] }
+                            let diagonal = inverse.baseAddress! + (i * d + i) * k
+                            for a in 0..<k { spread[a] += diagonal[a] }
+                            var columns = context & ((1 << UInt64(i)) - 1)
+                            while columns != 0 {
+                                let entry = inverse.baseAddress! + (i * d + columns.trailingZeroBitCount) * k
+                                columns &= columns - 1
+                                for a in 0..<k { spread[a] += 2 * entry[a] }
+                            }
+                        }
+                        for a in 0..<k { spread[a] = scale * max(0, spread[a]).squareRoot() }
+                    }
                 }
             }
-            spreads[a] = scale * max(0, quadratic).squareRoot()
         }
     }
 
@@ -406,30 +435,31 @@ public struct Recommender: Sendable {
     /// LinUCB and LinTS: each post's ridge coefficients and A⁻¹; the prior (0, I/λ) for a post never shown.
     private mutating func fitRidge() {
         Self.ridge(counts: counts, features: features, ridge: ridge, gram: gram, moment: moment, solver: &ridgeSolver,
-                   solution: &solution, inverses: &inverses, into: &coefficients)
+                   solution: &solution, postInverse: &postInverse, inverses: &inverses, into: &coefficients)
     }
 
     private static func ridge(
         counts: [Int], features d: Int, ridge: Double, gram: [Double], moment: [Double], solver: inout RidgeSolver,
-        solution: inout [Double], inverses: inout [Double], into coefficients: inout [Double]
+        solution: inout [Double], postInverse: inout [Double], inverses: inout [Double], into coefficients: inout [Double]
     ) {
         let k = counts.count, g = gram.span, y = moment.span
         var beta = solution.mutableSpan
         for a in 0..<k {
-            let inverse = a * d * d
             guard counts[a] > 0 else {
                 for j in 0..<d {
                     coefficients[j * k + a] = 0
-                    for i in 0..<d { inverses[inverse + j * d + i] = i == j ? 1 / ridge : 0 }
+                    for i in 0..<d { inverses[(j * d + i) * k + a] = i == j ? 1 / ridge : 0 }
                 }
                 continue
             }
-            inverses.withUnsafeMutableBufferPointer { buffer in
+            postInverse.withUnsafeMutableBufferPointer { buffer in
                 solver.solve(gram: g.extracting((a * d * d)..<((a + 1) * d * d)), moment: y.extracting((a * d)..<((a + 1) * d)),
-                             ridge: ridge, beta: &beta,
-                             inverse: UnsafeMutableBufferPointer(rebasing: buffer[inverse..<(inverse + d * d)]))
+                             ridge: ridge, beta: &beta, inverse: buffer)
             }
-            for j in 0..<d { coefficients[j * k + a] = beta[j] }
+            for j in 0..<d {
+                coefficients[j * k + a] = beta[j]
+                for i in 0..<d { inverses[(j * d + i) * k + a] = postInverse[j * d + i] }
+            }
         }
     }
 

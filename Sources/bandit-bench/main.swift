@@ -189,8 +189,10 @@ func storeAlone() throws {
            extra: String(format: "  %12.0f checkpoints/s", Double(count) / checkpointTime))
 }
 
-/// The policies compared: the notebook's three and those beyond it.
-let policyLabels = ["greedy", "eps:0.1", "ts:30", "ots:30", "linucb:1", "lints:0.1", "softmax:0.05", "epsdecay:5", "uniform"]
+/// The policies compared: the notebook's three and those beyond it; `BANDIT_BENCH_POLICIES=ts:30,ots:30`
+/// picks some of them.
+let policyLabels = ProcessInfo.processInfo.environment["BANDIT_BENCH_POLICIES"].map { $0.split(separator: ",").map(String.init) }
+    ?? ["greedy", "eps:0.1", "ts:30", "ots:30", "linucb:1", "lints:0.1", "softmax:0.05", "epsdecay:5", "uniform"]
 
 /// 6. Each policy alone in the engine (all threads), one uniform warm-up day, on the seed workload
 /// (the notebook's world: 10 runs × 14 days × 100 decisions, 5 features, 30 posts) and the scale

@@ -152,6 +152,9 @@ struct PolicyTests {
             ([1, 0.5, 0.9, -3], [0.1, 2, 0.05, 0.3]),
             ([2.0, 2.0001, 1.9], [1e-4, 0.5, 3]),
             ([0, 10], [1, 1]),
+            // Competitors 2 to 16 times sharper than the others: steps the rule must not step over.
+            ([1, 1.05, 0.98, 1.1, 0.9], [0.2, 0.05, 0.1, 0.0125, 0.4]),
+            ([0, 0.3, -0.2, 0.1], [1, 1.0 / 16, 1.0 / 9, 1.0 / 7]),
         ]
         var rng = Xoshiro256(seed: 77)
         var others: [Int] = []

@@ -15,20 +15,21 @@ struct CrashTests {
     /// to 8 ms, so kills land before, inside and after a day's transaction; one kill in five instead
     /// lands within 25 ms of the start, while the job is being reopened and resumed.
     @Test("SIGKILL at 25 points of a long job, restart until done: identical curves", arguments: [
-        (GeneratorKind.numpy, "ts:30"), (GeneratorKind.default, "eps:0.1,ts:30"),
+        (GeneratorKind.numpy, "ts:30", ""), (GeneratorKind.default, "eps:0.1,ts:30", ""),
+        (GeneratorKind.default, "linucb:1,lints:0.1,ots:30", "set warmup 1 ridge 0.5; "),
     ])
-    func killAndResume(kind: GeneratorKind, policies: String) throws {
+    func killAndResume(kind: GeneratorKind, policies: String, settings: String) throws {
         let bandit = try banditExecutable()
         let runs = 24, days = 14
         let compare = "compare \(policies.replacing(",", with: " ")) runs \(runs) days \(days)"
-        let start = "new batch rng \(kind.rawValue) seed 17; world; \(compare)"
+        let start = "new batch rng \(kind.rawValue) seed 17; \(settings)world; \(compare)"
         let reference = temporaryDirectory(), killed = temporaryDirectory()
         #expect(try runProcess(bandit, ["--no-daemon", "--state-dir", reference, "-c", start]).status == 0)
         /// What to run next in the killed directory, from what it holds: start, or resume.
         func script() -> String {
             switch progress(killed) {
             case .nothing: start
-            case .experiment: "use batch; world; \(compare)"
+            case .experiment: "use batch; \(settings)world; \(compare)"
             case .world: "use batch; \(compare)"
             case .job: "use batch; resume"
             case .finished: "use batch; jobs"

@@ -34,20 +34,28 @@ enum NormalArgmax {
             others.append(b)
         }
         if others.isEmpty { return 1 }
+        // Above z = (μ_b − μ_a + reach·σ_b)/σ_a competitor b's factor exceeds 1 − 5e-17: with the
+        // competitors in decreasing order of that point, each node evaluates only those below it,
+        // the strongest first (so that where a has no chance the product underflows at once).
+        let top = { (b: Int) in (means[b] - mu + reach * deviations[b]) / sigma }
+        others.sort { top($0) > top($1) }
+        let tops = others.map(top)
         let integrand = { (z: Double) -> Double in
             var product = exp(-0.5 * z * z) * 0.398_942_280_401_432_7
             let s = mu + sigma * z
-            for b in others {
+            for (index, b) in others.enumerated() {
+                if tops[index] <= z { break }
                 product *= 0.5 * erfc(-(s - means[b]) / deviations[b] * 0.707_106_781_186_547_6)
                 if product < 1e-300 { return 0 }
             }
             return product
         }
-        // A competitor much sharper than the normal (σ_b ≪ σ_a) makes its factor a step of width
-        // w = σ_b/σ_a at z = (μ_b − μ_a)/σ_a, which a rule's points can straddle without seeing:
-        // the range is cut at the step and 8 widths either side, so one piece holds it whole.
+        // A competitor much sharper than the normal (σ_b < σ_a/8) makes its factor a step of width
+        // w = σ_b/σ_a < 1/8 at z = (μ_b − μ_a)/σ_a, which a rule's points can straddle without
+        // seeing: the range is cut at the step and 8 widths either side, so one piece holds it whole.
+        // Wider steps the rule resolves by bisection.
         var cuts = [lower, reach]
-        for b in others where deviations[b] < sigma {
+        for b in others where deviations[b] < sigma / 8 {
             let step = (means[b] - mu) / sigma, width = 8 * deviations[b] / sigma
             for cut in [step - width, step, step + width] where cut > lower && cut < reach { cuts.append(cut) }
         }

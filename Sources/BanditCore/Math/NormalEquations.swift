@@ -30,6 +30,29 @@ enum NormalEquations {
         }
     }
 
+    /// `add` into the lower triangle only (entries (i, j) with i ≥ j), which is all a Cholesky
+    /// factorisation reads: half the additions.
+    @inline(__always)
+    static func addLower(
+        _ x: UInt64, weight: Double, weightedReward: Double, features d: Int,
+        gram: UnsafeMutablePointer<Double>, moment: UnsafeMutablePointer<Double>
+    ) {
+        precondition(x >> UInt64(d) == 0)
+        var outer = x
+        while outer != 0 {
+            let i = outer.trailingZeroBitCount
+            outer &= outer - 1
+            moment[i] += weightedReward
+            // Row i, columns j ≤ i: the set bits up to and including i.
+            let row = gram + i &* d
+            var inner = x & (UInt64.max >> UInt64(63 - i))
+            while inner != 0 {
+                row[inner.trailingZeroBitCount] += weight
+                inner &= inner - 1
+            }
+        }
+    }
+
     /// `add` on whole arrays: one logged decision of a post, taken into that post's statistics.
     @inline(__always)
     static func add(
