@@ -285,18 +285,66 @@ if arguments.first == "--workload", arguments.count == 2 {
     fflush(nil)
     exit(0)
 }
+/// `--peers`: the peer libraries' times on workload 6's workloads, from `scripts/peers/peers.py` run
+/// now (10 runs for the seed workload; a scale run longer than 20 s is timed once and tripled), each
+/// as a ratio to bandit's time for the same policy in this run.
+func comparePeers(policyTimes path: String) {
+    let output = NSTemporaryDirectory() + "bandit-bench-peers-\(getpid()).json"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    print("peers: python3 scripts/peers/peers.py (MABWiser, Vowpal Wabbit), a few minutes...")
+    fflush(nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "scripts/peers/peers.py", "--runs", "10", "--no-variants", "--scale-budget", "60",
+                         "--out", output]
+    process.standardOutput = FileHandle.nullDevice
+    do {
+        try process.run()
+        process.waitUntilExit()
+    } catch {
+        print("peers: could not run python3: \(error)")
+        return
+    }
+    guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: output),
+          let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let policies = root["policies"] as? [String: [String: Any]],
+          let timings = root["timings"] as? [String: [String: Double]] else {
+        print("peers: not measured (pip install mabwiser==2.7.4 vowpalwabbit, then run from the repository root)")
+        return
+    }
+    // Ours, as workload 6 noted them: workload → label → seconds.
+    var ours: [String: [String: Double]] = [:]
+    for line in ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n") {
+        let fields = line.split(separator: "\t")
+        if fields.count == 3, let time = Double(fields[2]) { ours[String(fields[0]), default: [:]][String(fields[1])] = time }
+    }
+    for workload in ["seed", "scale"] {
+        for (name, time) in (timings[workload] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let label = policies[name]?["ours"] as? String, let mine = ours[workload]?[label] else { continue }
+            print("   peers, \(workload): \(name)".padding(toLength: 56, withPad: " ", startingAt: 0)
+                  + String(format: "%9.2f s  %7.0f× the time of %@ (%.3f s)", time, time / mine, label, mine))
+        }
+    }
+}
+
 var referencePath: String?
 if let index = arguments.firstIndex(of: "--reference"), index + 1 < arguments.count {
     referencePath = arguments[index + 1]
     arguments.removeSubrange(index...(index + 1))
 }
-let selected = arguments.isEmpty ? order : arguments
+let peers = arguments.contains("--peers")
+arguments.removeAll { $0 == "--peers" }
+var selected = arguments.isEmpty ? order : arguments
+if peers && !selected.contains("6") { selected.append("6") }
 print("bandit-bench: release build, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of several runs")
 fflush(nil)
 let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
 let times = NSTemporaryDirectory() + "bandit-bench-times-\(getpid())"
 _ = FileManager.default.createFile(atPath: times, contents: nil)
 defer { try? FileManager.default.removeItem(atPath: times) }
+let policyTimes = NSTemporaryDirectory() + "bandit-bench-policy-times-\(getpid())"
+_ = FileManager.default.createFile(atPath: policyTimes, contents: nil)
+defer { try? FileManager.default.removeItem(atPath: policyTimes) }
 for name in selected {
     guard workloads[name] != nil else {
         print("unknown workload \(name); workloads: \(order.joined(separator: " "))")
@@ -305,10 +353,12 @@ for name in selected {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: me)
     child.arguments = ["--workload", name]
-    child.environment = ProcessInfo.processInfo.environment.merging(["BANDIT_BENCH_TIMES": times]) { $1 }
+    child.environment = ProcessInfo.processInfo.environment.merging(
+        ["BANDIT_BENCH_TIMES": times, "BANDIT_BENCH_POLICY_TIMES": policyTimes]) { $1 }
     try child.run()
     child.waitUntilExit()
 }
+if peers { comparePeers(policyTimes: policyTimes) }
 if let path = referencePath {
     if let time = reference(path) {
         report("reference: the notebook's code, python3 + numpy (workload 1)", time)

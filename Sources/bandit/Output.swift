@@ -116,13 +116,19 @@ struct Output: Sendable {
         return TerminalPlot.render(spec, width: width, height: height, color: color)
     }
 
-    /// The notebook's figure: mean per day with a ±1 SE band, and each result's asymptote.
+    /// The most curves whose asymptotes are drawn and labelled: beyond it the labels would pile up
+    /// on each other (the asymptotes are in the compare's reply and `stats`).
+    static let labelledAsymptotes = 3
+
+    /// The notebook's figure: mean per day with a ±1 SE band, and each result's asymptote (up to
+    /// `labelledAsymptotes` curves).
     static func spec(_ request: PlotRequest) -> PlotSpec {
         let series = request.series.map { s in
             PlotSeries(label: s.label, points: s.mean.enumerated().map { PlotPoint(x: Double($0.offset + 1), y: $0.element) },
                        band: s.standardError)
         }
-        var references = request.series.enumerated().compactMap { index, s in
+        let labelled = request.series.count <= Self.labelledAsymptotes ? request.series : []
+        var references = labelled.enumerated().compactMap { index, s in
             s.asymptote.map { ReferenceLine(y: $0, label: "asymptote, mean viewing time = \(String(format: "%.2f", $0))", series: index) }
         }
         if let reference = request.reference { references.append(ReferenceLine(y: reference.value, label: reference.label)) }
