@@ -24,7 +24,7 @@ enum PolicyWords {
              example: "ots:30"),
         Word(word: "linucb", aliases: [], parameter: ("ALPHA", "linucb needs a value: linucb ALPHA, with the exploration weight α ≥ 0"),
              example: "linucb:1"),
-        Word(word: "lints", aliases: [], parameter: ("V", "lints needs a value: lints V, with the posterior scale V > 0"),
+        Word(word: "lints", aliases: [], parameter: ("V", "lints needs a value: lints V, with the posterior scale V ≥ 1e-6"),
              example: "lints:0.1"),
         Word(word: "softmax", aliases: [], parameter: ("T", "softmax needs a value: softmax T, with the temperature T > 0"),
              example: "softmax:0.05"),

@@ -39,7 +39,7 @@ public enum Policy: Sendable, Hashable, CustomStringConvertible {
     public var description: String { label }
 
     /// Shortest text that reads back as the same number, without a trailing ".0": 1, 0.1, 1e-05.
-    private static func text(_ value: Double) -> String {
+    public static func text(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 
@@ -96,14 +96,16 @@ public enum Policy: Sendable, Hashable, CustomStringConvertible {
             case .epsdecay: "the decay constant c of epsdecay:c must be a number > 0"
             case .softmax: "the temperature τ of softmax:τ must be a number > 0"
             case .linucb: "the exploration weight α of linucb:α must be a number ≥ 0"
-            case .lints: "the posterior scale v of lints:v must be a number > 0"
+            case .lints: "the posterior scale v of lints:v must be a number ≥ \(Policy.minimumPosteriorScale)"
             }
         }
     }
 
     /// A policy of one real parameter, checked: finite, and positive (α may be 0).
     public static func parametrised(_ parameter: Parameter, _ value: Double) throws(PolicyError) -> Policy {
-        guard value.isFinite, value > 0 || (parameter == .linucb && value == 0), value <= Self.maximumParameter else {
+        let smallest = parameter == .lints ? Self.minimumPosteriorScale : 0
+        guard value.isFinite, value > smallest || value == smallest && parameter != .epsdecay && parameter != .softmax,
+              value <= Self.maximumParameter else {
             throw .parameter(parameter, "\(value)")
         }
         switch parameter {
@@ -117,6 +119,9 @@ public enum Policy: Sendable, Hashable, CustomStringConvertible {
     public static let maximumReplicates = 10_000
     /// The largest c, τ, α or v: beyond it every choice is uniform or every score the same anyway.
     public static let maximumParameter = 1e12
+    /// The smallest v of lints:v. Below it LinTS is greedy for any purpose, and the deviations of its
+    /// scores could round to 0, where the probability of the largest score is no longer an integral.
+    public static let minimumPosteriorScale = 1e-6
 
     /// Policies that fit per-post ridge regressions (λ from the protocol's `ridge`).
     public var usesRidge: Bool {

@@ -69,7 +69,7 @@ struct CommandTests {
             ("policy ts x", "bootstrap replicates must be an integer"),
             ("policy softmax", "softmax needs a value: softmax T, with the temperature T > 0"),
             ("policy bogus", "unknown policy 'bogus'"),
-            ("policy lints 0", "the posterior scale v of lints:v must be a number > 0"),
+            ("policy lints 0", "the posterior scale v of lints:v must be a number ≥ 1e-06"),
             ("policy", "missing POLICY"),
             ("day -1", "N must be an integer from 1 to 1000000, not '-1'"),
             ("day two", "N must be an integer"),

@@ -133,7 +133,7 @@ struct MachineOutputTests {
         // settings: a value column of mixed types.
         let settings = try Self.table(objects, "settings")
         #expect(settings.rows.map { $0[0].string } == ["rng", "seed", "world", "policy", "decisions", "days", "runs", "warmup", "ridge"])
-        #expect(settings.rows[7][1] == .integer(0) && settings.rows[8][1] == .number(1))
+        #expect(settings.rows[7][1] == .integer(0) && settings.rows[8][1] == .string("1"))
         #expect(settings.rows[5][1] == .integer(6) && settings.rows[3][1] == .string("eps:0.1"))
         // betas: one number per post and feature.
         let betas = try Self.table(objects, "betas")

@@ -21,17 +21,17 @@ struct PolicyTests {
     @Test("the policies beyond the notebook: labels round-trip, parameters are checked")
     func moreLabels() throws {
         let policies: [Policy] = [.uniform, .epsilonDecay(5), .epsilonDecay(0.5), .softmax(0.05), .softmax(2), .linUCB(0),
-                                  .linUCB(1), .linUCB(2.5), .linTS(0.1), .linTS(1e-5), .onlineBootstrap(30)]
+                                  .linUCB(1), .linUCB(2.5), .linTS(0.1), .linTS(1e-5), .onlineBootstrap(30), .linTS(1e-6)]
         for policy in policies { #expect(try Policy(label: policy.label) == policy) }
         #expect(policies.map(\.label) == ["uniform", "epsdecay:5", "epsdecay:0.5", "softmax:0.05", "softmax:2", "linucb:0",
-                                           "linucb:1", "linucb:2.5", "lints:0.1", "lints:1e-05", "ots:30"])
+                                           "linucb:1", "linucb:2.5", "lints:0.1", "lints:1e-05", "ots:30", "lints:1e-06"])
         for bad in ["uniform:1", "epsdecay", "epsdecay:0", "epsdecay:-1", "softmax:0", "softmax:nan", "softmax:inf",
-                    "linucb:-1", "linucb:x", "lints:0", "lints:1e13", "ots:0", "ots:10001", "ots:1.5", "linucb"] {
+                    "linucb:-1", "linucb:x", "lints:0", "lints:1e13", "ots:0", "ots:10001", "ots:1.5", "linucb", "lints:1e-7"] {
             #expect(throws: PolicyError.self, "\(bad)") { try Policy(label: bad) }
         }
         #expect(throws: PolicyError.parameter(.softmax, "0.0")) { try Policy(label: "softmax:0") }
         #expect(PolicyError.parameter(.lints, "0.0").description
-                == "the posterior scale v of lints:v must be a number > 0 (at most 1000000000000), not '0.0'")
+                == "the posterior scale v of lints:v must be a number ≥ 1e-06 (at most 1000000000000), not '0.0'")
     }
 
     /// A recommender after a few days of the notebook's protocol, so that its coefficients are fitted.

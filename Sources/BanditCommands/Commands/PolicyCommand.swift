@@ -29,7 +29,7 @@ enum PolicyCommand {
             costs B·K small solves however long the log; decisions and propensities as ts.
             linucb ALPHA: per-post ridge regression, the largest xᵀβ_a + α·sqrt(xᵀA_a⁻¹x) (α ≥ 0); ties (every post \
             before any data) broken uniformly; propensity 1/ties for a tied post, 1 otherwise.
-            lints V: each post's score drawn once per decision from N(xᵀβ_a, V²·xᵀA_a⁻¹x) (V > 0), the largest \
+            lints V: each post's score drawn once per decision from N(xᵀβ_a, V²·xᵀA_a⁻¹x) (V ≥ 1e-6), the largest \
             wins; propensity P(a wins) = ∫ φ(z)·Π_{b≠a} Φ((μ_a + σ_a·z − μ_b)/σ_b) dz, computed by adaptive \
             quadrature to 1e-13, not estimated by Monte Carlo.
             uniform: every post with probability 1/K.

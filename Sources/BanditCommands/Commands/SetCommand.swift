@@ -47,7 +47,7 @@ enum SetCommand {
         if let value = call[Self.ridge] {
             retiring = retiring || value != experiment.schedule.ridge
             experiment.schedule.ridge = value
-            changed.append("ridge = \(value)")
+            changed.append("ridge = \(Policy.text(value))")
         }
         guard !changed.isEmpty else { throw CommandError.usage("name a setting to change; usage: \(command.synopsis)") }
         if retiring { changed.append("(a live run with the old setting is retired: the next day starts a new one)") }

@@ -12,7 +12,7 @@ enum SettingsCommand {
             ["rng", .text(e.kind.rawValue)], ["seed", .integer(Int(e.seed))],
             ["world", e.world.map { .text("d=\($0.features) K=\($0.actions) σ=\($0.noise)") } ?? "none yet"],
             ["policy", .text(e.policy.label)], ["decisions", .integer(e.schedule.decisionsPerDay)], ["days", .integer(e.schedule.days)],
-            ["runs", .integer(e.schedule.runs)], ["warmup", .integer(e.schedule.warmup)], ["ridge", .number(e.schedule.ridge)],
+            ["runs", .integer(e.schedule.runs)], ["warmup", .integer(e.schedule.warmup)], ["ridge", .text(Policy.text(e.schedule.ridge))],
         ]))
     }
 }
