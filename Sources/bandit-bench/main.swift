@@ -107,13 +107,13 @@ func scale() throws {
     report("3. greedy, 100,000 decisions a day for 30 days (engine)", greedy, decisions: 30 * 100_000)
 }
 
-/// 3b. How the cost of a fit grows with the decisions logged: greedy and ε-greedy keep sufficient
-/// statistics (flat), Thompson sampling resamples every decision (linear).
+/// 3b. How the cost of a fit grows with the decisions logged: greedy, ε-greedy and the online
+/// bootstrap keep sufficient statistics (flat), Thompson sampling resamples every decision (linear).
 func growth() throws {
     var generator = Generator(kind: .default, seed: 4)
     let world = try World.draw(features: 5, actions: 30, using: &generator)
     for perDay in [100, 1_000, 10_000] {
-        for policy in [Policy.greedy, .epsilonGreedy(0.1), .thompson(30)] {
+        for policy in [Policy.greedy, .epsilonGreedy(0.1), .thompson(30), .onlineBootstrap(30)] {
             var run = Run(world: world, policy: policy, generator: generator, oracleValue: 0)
             for _ in 0..<13 {
                 run.playDay(decisions: perDay)
@@ -325,7 +325,8 @@ func comparePeers(policyTimes path: String) {
         for (name, time) in (timings[workload] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let label = policies[name]?["ours"] as? String, let mine = ours[workload]?[label] else { continue }
             print("   peers, \(workload): \(name)".padding(toLength: 56, withPad: " ", startingAt: 0)
-                  + String(format: "%9.2f s  %7.0f× the time of %@ (%.3f s)", time, time / mine, label, mine))
+                  + String(format: time / mine < 10 ? "%9.2f s  %7.2f× the time of %@ (%.3f s)" : "%9.2f s  %7.0f× the time of %@ (%.3f s)",
+                           time, time / mine, label, mine))
         }
     }
 }
