@@ -37,8 +37,8 @@ public struct Recommender: Sendable {
     public private(set) var day = 1
     public private(set) var warmingUp = false
 
-    /// Greedy and ε-greedy: XᵀX and Xᵀy of each post's decisions (see `NormalEquations`), and what
-    /// solves them one post at a time.
+    /// All but the two bootstraps: XᵀX and Xᵀy of each post's decisions (see `NormalEquations`), and
+    /// what solves the notebook's least squares one post at a time.
     private var gram: [Double]
     private var moment: [Double]
     private var solver: PseudoInverseSolver
