@@ -101,7 +101,7 @@ extension Recommender {
     static func bytes(policy: Policy, features d: Int, actions k: Int, decisionsLogged: Double, reproducesNotebook: Bool) -> Double {
         let members = largestMembers(policy: policy, actions: k, reproducesNotebook: reproducesNotebook)
         let coefficients = Double(members) * Double(d) * Double(k) * 8
-        let choices = Double(ChoiceCache.bytes(features: d, actions: k, members: members))
+        let choices = Double(ChoiceCache.bytes(features: d, members: members))
         let statistics = Double(k) * Double(d * d + d) * 8
         switch policy {
         case .thompson:
@@ -114,7 +114,7 @@ extension Recommender {
         case .linUCB, .linTS:
             // XᵀX, Xᵀy and A⁻¹ per post; LinTS's propensities kept per context and post between fits,
             // a dictionary entry (about 48 bytes, twice when it grows) per decision since the fit at most.
-            let propensities = policy.startsFromPrior && !policy.isLinUCB ? decisionsLogged * 48 * 2 : 0
+            let propensities = if case .linTS = policy { decisionsLogged * 48 * 2 } else { 0.0 }
             return coefficients + choices + statistics + Double(k * d * d) * 8 + propensities
         default:
             // XᵀX and Xᵀy per post.
@@ -123,16 +123,9 @@ extension Recommender {
     }
 }
 
-extension Policy {
-    var isLinUCB: Bool {
-        if case .linUCB = self { return true }
-        return false
-    }
-}
-
 extension ChoiceCache {
     /// The table `resize` allocates: a tag and `members` choices per slot.
-    static func bytes(features: Int, actions: Int, members: Int) -> Int {
+    static func bytes(features: Int, members: Int) -> Int {
         let patterns = features - 1 <= maximumPatterns.trailingZeroBitCount ? 1 << (features - 1) : Int.max
         let byPattern = patterns <= maximumPatterns && patterns * members <= maximumChoices
         let slots = byPattern ? patterns : 1 << hashBits
