@@ -8,6 +8,8 @@ public enum ArgumentKind: Sendable {
     case real(ClosedRange<Double>)
     /// One of fixed words.
     case choice([String])
+    /// Some of fixed words, comma-separated, each once (`ips,dr`).
+    case list([String])
     /// A name for something new (letters, digits, `.`, `_`, `-`).
     case name
     /// An existing experiment's name.
@@ -25,9 +27,10 @@ public enum ArgumentKind: Sendable {
     case job(JobRole)
 }
 
-/// Which jobs a job argument names: ones running now (`wait`, `cancel`) or stopped ones (`resume`).
+/// Which jobs a job argument names: ones running now (`wait`, `cancel`), stopped ones (`resume`),
+/// or finished `runs`/`compare` jobs, whose runs can be evaluated (`evaluate`).
 public enum JobRole: Sendable {
-    case running, stopped
+    case running, stopped, finished
 }
 
 /// One argument of a command: positional, or introduced by a keyword (`seed N`).
@@ -52,6 +55,7 @@ public struct ArgumentSpec: Sendable {
         var text: String
         switch kind {
         case .choice(let words) where keyword == nil: text = words.joined(separator: "|")
+        case .list(let words): text = words.joined(separator: ",")
         case .policy where !repeating: text = PolicyWords.synopsis
         default: text = name
         }
@@ -197,9 +201,25 @@ extension Argument where Value == Int {
 }
 
 extension Argument where Value == Int? {
-    /// A job's id, or nil when not given.
-    static func optionalJob(_ name: String, _ role: JobRole, help: String) -> Self {
-        Self(name, .job(role), optional: true, help: help) { $0.first.map(BanditCommands.integer) }
+    /// A job's id, positional or after `keyword`, or nil when not given.
+    static func optionalJob(_ name: String, _ role: JobRole, keyword: String? = nil, help: String) -> Self {
+        Self(name, .job(role), keyword: keyword, optional: true, help: help) { $0.first.map(BanditCommands.integer) }
+    }
+}
+
+extension Argument {
+    /// Some of `Choice`'s cases after `keyword`, comma-separated, in the order given; all of them
+    /// in their declared order when the argument is not given.
+    static func list<Choice>(_ keyword: String, help: String) -> Self
+    where Value == [Choice], Choice: RawRepresentable & CaseIterable & Sendable, Choice.RawValue == String {
+        let words = Choice.allCases.map(\.rawValue)
+        return Self(words.joined(separator: ","), .list(words), keyword: keyword, optional: true, help: help) { values in
+            guard let given = values.first else { return Array(Choice.allCases) }
+            return BanditCommands.word(given).split(separator: ",").map {
+                guard let chosen = Choice(rawValue: String($0)) else { preconditionFailure("\($0) is not a choice") }
+                return chosen
+            }
+        }
     }
 }
 
@@ -263,6 +283,15 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
             throw .badValue("\(label) must be one of \(words.joined(separator: ", ")), not '\(echo(token))'")
         }
         return (.word(word), 1)
+    case .list(let words):
+        let items = token.lowercased().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for item in items where !words.contains(item) {
+            throw .badValue("\(label) takes some of \(words.joined(separator: ", ")), separated by commas, not '\(echo(item))'")
+        }
+        if let repeated = items.first(where: { item in items.count { $0 == item } > 1 }) {
+            throw .badValue("\(label): \(repeated) is named twice")
+        }
+        return (.word(items.joined(separator: ",")), 1)
     case .name:
         guard isValidName(token) else {
             throw .badValue("\(label) must be 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit), not '\(echo(token))'")

@@ -51,6 +51,7 @@ public struct CompletionSource {
             switch role {
             case .running: return jobs.filter { registry.isRunning($0.id) }.map(\.id)
             case .stopped: return jobs.filter { ResumeCommand.resumable($0, registry: registry) }.map(\.id)
+            case .finished: return jobs.filter { $0.kind == .runs && $0.state == .finished }.map(\.id)
             }
         })
     }
@@ -79,7 +80,7 @@ extension Command {
         let rest = Array(words.dropFirst())
         // A keyword just typed: its value.
         if let last = rest.last, let spec = command.arguments.first(where: { $0.keyword == last.lowercased() }) {
-            return candidates(for: spec, matching: matching, source: source)
+            return candidates(for: spec, current: current, matching: matching, source: source)
         }
         // Otherwise: the next positional argument, plus the keywords not used yet.
         let used = Set(rest.map { $0.lowercased() })
@@ -100,7 +101,7 @@ extension Command {
         }
         var result = Completion(candidates: [], files: false)
         if consumed < positional.count {
-            result = candidates(for: positional[consumed], matching: matching, source: source)
+            result = candidates(for: positional[consumed], current: current, matching: matching, source: source)
         }
         if !result.files {
             result.candidates = (result.candidates + matching(keywords).candidates).sorted()
@@ -108,10 +109,17 @@ extension Command {
         return result
     }
 
-    private static func candidates(for spec: ArgumentSpec, matching: ([String]) -> Completion,
+    private static func candidates(for spec: ArgumentSpec, current: String, matching: ([String]) -> Completion,
                                    source: CompletionSource) -> Completion {
         switch spec.kind {
         case .choice(let words): matching(words)
+        case .list(let words):
+            // The words not listed yet, after those already typed (`ips,d` → `ips,dm`, `ips,dr`).
+            { () -> Completion in
+                let typed = current.lowercased().split(separator: ",", omittingEmptySubsequences: false).dropLast().map(String.init)
+                let head = typed.map { $0 + "," }.joined()
+                return matching(words.filter { !typed.contains($0) }.map { head + $0 })
+            }()
         case .policy: matching(PolicyWords.completions)
         case .experiment: matching(source.experiments())
         case .job(let role): matching(source.jobs(role).map(String.init))

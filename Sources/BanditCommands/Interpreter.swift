@@ -68,9 +68,13 @@ public struct Interpreter: Sendable {
                              background: true)
                 : Invocation(session: session, arguments: arguments, text: text, progress: progress, shouldStop: shouldStop,
                              background: false)
-            let reply = command.flags.contains(.mutating)
-                ? try session.workspace.perform(command, &call)
-                : try command.handler(&call)
+            let reply: Reply
+            if command.flags.contains(.mutating) {
+                reply = try session.workspace.perform(command, &call)
+            } else {
+                let answer = try command.handler(&call)
+                reply = try session.workspace.record(call, reply: answer)
+            }
             return Outcome(command: echo(text), reply: reply, error: nil, quit: command.flags.contains(.quits))
         } catch {
             return Outcome(command: echo(text), reply: .empty, error: Self.message(error), quit: false)

@@ -387,6 +387,10 @@ public enum ManPage {
             case "φ": out += "\\(*f"
             case "Φ": out += "\\(*F"
             case "Π": out += "\\(*P"
+            case "π": out += "\\(*p"
+            // q̂ (q with a combining circumflex, one character): plain text's q^.
+            case "q\u{302}": out += "q\\(ha"
+            case "–": out += "\\(en"
             case "Σ": out += "\\(*S"
             case "∫": out += "\\(is"
             case "≠": out += "\\(!="

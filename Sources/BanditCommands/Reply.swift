@@ -260,6 +260,10 @@ public struct PlotRequest: Sendable, Equatable, Codable {
     public var title: String
     public var series: [Series]
     public var reference: Reference?
+    /// What the x axis counts (nil: days; `run` for an evaluation's runs), and what the bands are
+    /// (nil: ±1 SE).
+    public var xLabel: String?
+    public var bandLabel: String?
     /// Drawn as an SVG document into the file the user named on the line, not on the terminal.
     public var svg: Bool
 
@@ -274,7 +278,7 @@ public struct PlotRequest: Sendable, Equatable, Codable {
         }
         var footer = series.compactMap { s in s.asymptote.map { "asymptote \(s.label): \(formatNumber($0))" } }
         if let reference { footer.append("\(reference.label): \(formatNumber(reference.value))") }
-        return Table(title: title, headers: ["day"] + series.map(\.label), rows: rows, footer: footer)
+        return Table(title: title, headers: [xLabel ?? "day"] + series.map(\.label), rows: rows, footer: footer)
     }
 }
 

@@ -95,14 +95,21 @@ func bind(_ words: ArraySlice<String>, to command: Command) throws(CommandError)
             continue
         }
         guard slot < positional.count else { throw .usage("unexpected '\(echo(word))'; \(usage())") }
-        var spec = positional[slot]
-        // An optional file argument that is not given: the word belongs to the next argument, if it suits it.
-        // Only a probe: when the word suits neither, parsing it as the file below says why.
-        if case .file(let fileExtension) = spec.kind, spec.optional, !word.lowercased().hasSuffix(".\(fileExtension)"),
-           slot + 1 < positional.count, (try? parseArgument(positional[slot + 1], words[index...])) != nil {
-            slot += 1
-            spec = positional[slot]
+        // Optional arguments that are not given (`plot greedy`: no `evaluation`, no FILE): the word
+        // belongs to the first later argument it suits. Only a probe: when it suits none, parsing it
+        // below says why, as the first argument that is not an optional fixed word (`plot x.png`:
+        // FILE must end in .svg).
+        func suits(_ spec: ArgumentSpec) -> Bool { (try? parseArgument(spec, words[index...])) != nil }
+        var probe = slot
+        while positional[probe].optional, probe + 1 < positional.count, !suits(positional[probe]) {
+            probe += 1
+            if suits(positional[probe]) { slot = probe }
         }
+        while case .choice = positional[slot].kind, positional[slot].optional, slot + 1 < positional.count,
+              !suits(positional[slot]) {
+            slot += 1
+        }
+        let spec = positional[slot]
         let (value, used) = try parseArgument(spec, words[index...])
         arguments.values[spec.name, default: []].append(value)
         index += used

@@ -20,11 +20,15 @@ enum Effect: Sendable {
     case startJob(JobRequest)
     /// The session's current experiment, set once the effects before it were applied.
     case use(String?)
+    /// Store an evaluation (`evaluate`, a read command: its handler computes without the writer lock,
+    /// then this is applied under it); the reply says under which id it was stored.
+    case recordEvaluation(EvaluationRecord)
 
     /// The experiment whose stored state the effect changes, if any: refused while a job plays it.
     var experimentID: Int64? {
         switch self {
-        case .createExperiment, .use: nil
+        // An evaluation adds rows of its own beside a job's: it does not touch what the job plays.
+        case .createExperiment, .use, .recordEvaluation: nil
         case .save(let e, _), .replaceWorld(let e), .drop(let e), .fitLiveRun(let e): e.id
         case .startJob(let request): request.experiment.id
         }
@@ -105,6 +109,13 @@ public final class Workspace: @unchecked Sendable {
         return call.background ? start(job, session: call.session) : try play(job, call: call)
     }
 
+    /// Applies the effects of a read command (`evaluate` storing what it computed): under the writer
+    /// lock, but only once its handler, which may take long, is done.
+    func record(_ call: Invocation, reply: Reply) throws -> Reply {
+        guard !call.effects.isEmpty else { return reply }
+        return try writer.withLock { try apply(call, reply: reply).0 }
+    }
+
     // MARK: Applying effects (callers hold `writer`)
 
     private func apply(_ call: Invocation, reply: Reply) throws -> (Reply, PreparedJob?, Dropped?) {
@@ -133,6 +144,10 @@ public final class Workspace: @unchecked Sendable {
                 job = try prepare(request, command: call.text, background: call.background)
             case .use(let name):
                 call.session.current = name
+            case .recordEvaluation(let evaluation):
+                let id = try store.recordEvaluation(evaluation)
+                reply = .sequence([reply, .text("stored as evaluation \(id): every run's figures are in the view 'evaluations' of "
+                                                + "\(Store.databaseName); 'plot evaluation' draws them")])
             }
         }
         return (reply, job, dropped)

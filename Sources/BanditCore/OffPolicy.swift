@@ -3,27 +3,46 @@
 import Foundation
 
 /// One logged decision as the estimators see it: what the logging policy chose with what
-/// probability, what it earned, and, for the same context, the target policy's probabilities
-/// π(·|x), a reward model's predictions q̂(x, ·), and (when known) the logging policy's whole
-/// distribution μ(·|x), which says where the target has no support.
-public struct EvaluatedDecision: Sendable {
-    public var action: Int
+/// probability and what it earned, and what the target policy and a reward model say of that
+/// context: π(a_i|x_i), Σ_a π(a|x_i)·q̂(x_i, a), q̂(x_i, a_i), and (when the logging policy's whole
+/// distribution μ(·|x_i) is known) the target's probability on posts μ gives none.
+///
+/// Scalars only, so that a million imported decisions over many posts cost a few words each.
+public struct EvaluatedDecision: Sendable, Equatable {
     public var propensity: Double
     public var reward: Double
-    public var target: [Double]
-    public var model: [Double]
-    public var logging: [Double]?
+    /// π(a_i|x_i): the target's probability of the logged post.
+    public var targetProbability: Double
+    /// Σ_a π(a|x_i)·q̂(x_i, a): the direct method's term.
+    public var direct: Double
+    /// q̂(x_i, a_i): the model's prediction of the logged post.
+    public var modelAtAction: Double
+    /// Σ_a π(a|x_i)·[μ(a|x_i) = 0], or nil when μ is unknown.
+    public var unsupported: Double?
 
-    public init(action: Int, propensity: Double, reward: Double, target: [Double], model: [Double], logging: [Double]? = nil) {
-        precondition(propensity > 0 && target.count == model.count && action < target.count)
-        precondition(logging.map { $0.count == target.count } ?? true)
-        self.action = action
+    public init(propensity: Double, reward: Double, targetProbability: Double, direct: Double, modelAtAction: Double,
+                unsupported: Double?) {
+        precondition(propensity > 0)
         self.propensity = propensity
         self.reward = reward
-        self.target = target
-        self.model = model
-        self.logging = logging
+        self.targetProbability = targetProbability
+        self.direct = direct
+        self.modelAtAction = modelAtAction
+        self.unsupported = unsupported
     }
+
+    /// From whole distributions: the target's π(·|x), the model's q̂(x, ·) and, when known, the
+    /// logging policy's μ(·|x), over the same posts.
+    public init(action: Int, propensity: Double, reward: Double, target: [Double], model: [Double], logging: [Double]? = nil) {
+        precondition(target.count == model.count && action < target.count)
+        precondition(logging.map { $0.count == target.count } ?? true)
+        let unsupported = logging.map { mu in zip(target, mu).reduce(0.0) { $0 + ($1.1 == 0 ? $1.0 : 0) } }
+        self.init(propensity: propensity, reward: reward, targetProbability: target[action],
+                  direct: zip(target, model).reduce(0.0) { $0 + $1.0 * $1.1 }, modelAtAction: model[action],
+                  unsupported: unsupported)
+    }
+
+    var weight: Double { targetProbability / propensity }
 }
 
 /// The estimators of issue 16, over n logged decisions with importance weights w_i = π(a_i|x_i)/p_i.
@@ -41,13 +60,36 @@ public enum OffPolicyEstimator: String, Sendable, CaseIterable {
     public var needsSupport: Bool { self != .dm }
 }
 
-/// An estimate with its standard error and 95% normal interval.
+/// How an estimate's 95% interval is made.
+public enum IntervalMethod: Sendable, Equatable {
+    /// The estimate ± z standard errors, the standard error from the per-decision terms.
+    case normal
+    /// The 2.5% and 97.5% percentiles of the estimator over `replicates` resamples of the
+    /// decisions (with replacement, from a stream fixed by `seed`); the standard error is their
+    /// standard deviation.
+    case bootstrap(replicates: Int, seed: UInt64)
+
+    /// Resamples of the percentile bootstrap, as `ci bootstrap` makes them.
+    public static let defaultReplicates = 1_000
+}
+
+/// An estimate with its standard error and 95% interval.
 public struct OffPolicyEstimate: Sendable, Equatable {
     public var estimator: OffPolicyEstimator
     public var value: Double
     public var standardError: Double
     public var lower: Double
     public var upper: Double
+
+    public init(estimator: OffPolicyEstimator, value: Double, standardError: Double, lower: Double, upper: Double) {
+        self.estimator = estimator
+        self.value = value
+        self.standardError = standardError
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func covers(_ truth: Double) -> Bool { lower <= truth && truth <= upper }
 }
 
 /// What the logs say of a target policy: every estimator's estimate and the weights' health.
@@ -59,47 +101,93 @@ public struct OffPolicyReport: Sendable, Equatable {
     /// The share of the target's probability on posts the logging policy could not choose there
     /// (nil when the logging distributions are unknown). Above 0, IPS, SNIPS and DR are biased.
     public var unsupported: Double?
+    public var decisions: Int
 
     /// The 97.5% quantile of the standard normal: a 95% interval is the estimate ± this many standard errors.
     public static let z = 1.959963984540054
 
-    /// The estimates over `decisions` (at least two).
-    public init(_ decisions: [EvaluatedDecision]) {
+    /// The estimates over `decisions` (at least two), with intervals made by `interval`.
+    public init(_ decisions: [EvaluatedDecision], interval: IntervalMethod = .normal) {
         precondition(decisions.count >= 2)
         let n = Double(decisions.count)
-        let weights = decisions.map { $0.target[$0.action] / $0.propensity }
-        let direct = decisions.map { d in zip(d.target, d.model).reduce(0.0) { $0 + $1.0 * $1.1 } }
-        let ips = zip(weights, decisions).map { $0 * $1.reward }
-        let dr = decisions.indices.map { i in direct[i] + weights[i] * (decisions[i].reward - decisions[i].model[decisions[i].action]) }
+        let values = Self.values(decisions, indices: decisions.indices)
+        let weights = decisions.map(\.weight)
         let weightSum = weights.reduce(0, +)
-        let snips = ips.reduce(0, +) / weightSum
         let meanWeight = weightSum / n
-        // SNIPS's standard error by the delta method: the ratio's linearised terms.
-        let snipsTerms = decisions.indices.map { weights[$0] * (decisions[$0].reward - snips) / meanWeight }
-        func estimate(_ estimator: OffPolicyEstimator, value: Double, terms: [Double]) -> OffPolicyEstimate {
+        let snips = values[1]
+        func normal(_ estimator: OffPolicyEstimator, value: Double, terms: [Double]) -> OffPolicyEstimate {
             let mean = terms.reduce(0, +) / n
             let variance = terms.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
             let se = variance.squareRoot() / n.squareRoot()
             return OffPolicyEstimate(estimator: estimator, value: value, standardError: se,
                                      lower: value - Self.z * se, upper: value + Self.z * se)
         }
-        estimates = [
-            estimate(.ips, value: ips.reduce(0, +) / n, terms: ips),
-            estimate(.snips, value: snips, terms: snipsTerms),
-            estimate(.dm, value: direct.reduce(0, +) / n, terms: direct),
-            estimate(.dr, value: dr.reduce(0, +) / n, terms: dr),
-        ]
+        switch interval {
+        case .normal:
+            // SNIPS's standard error by the delta method: the ratio's linearised terms.
+            estimates = [
+                normal(.ips, value: values[0], terms: decisions.map { $0.weight * $0.reward }),
+                normal(.snips, value: snips, terms: decisions.map { $0.weight * ($0.reward - snips) / meanWeight }),
+                normal(.dm, value: values[2], terms: decisions.map(\.direct)),
+                normal(.dr, value: values[3], terms: decisions.map(Self.doublyRobustTerm)),
+            ]
+        case .bootstrap(let replicates, let seed):
+            estimates = Self.bootstrap(decisions, values: values, replicates: replicates, seed: seed)
+        }
         effectiveSampleSize = weightSum * weightSum / weights.reduce(0) { $0 + $1 * $1 }
         largestWeight = weights.max()!
-        if decisions.allSatisfy({ $0.logging != nil }) {
-            var total = 0.0
-            for d in decisions {
-                for (p, mu) in zip(d.target, d.logging!) where mu == 0 { total += p }
-            }
-            unsupported = total / n
+        if decisions.allSatisfy({ $0.unsupported != nil }) {
+            unsupported = decisions.reduce(0) { $0 + $1.unsupported! } / n
         } else {
             unsupported = nil
         }
+        self.decisions = decisions.count
+    }
+
+    private static func doublyRobustTerm(_ d: EvaluatedDecision) -> Double {
+        d.direct + d.weight * (d.reward - d.modelAtAction)
+    }
+
+    /// IPS, SNIPS, DM and DR over the decisions at `indices` (repeats allowed: a resample).
+    private static func values<Indices: Collection<Int>>(_ decisions: [EvaluatedDecision], indices: Indices) -> [Double] {
+        var weighted = 0.0, weightSum = 0.0, direct = 0.0, robust = 0.0
+        for i in indices {
+            let d = decisions[i], w = d.weight
+            weighted += w * d.reward
+            weightSum += w
+            direct += d.direct
+            robust += doublyRobustTerm(d)
+        }
+        let n = Double(indices.count)
+        return [weighted / n, weighted / weightSum, direct / n, robust / n]
+    }
+
+    /// Percentile intervals: each estimator over `replicates` resamples, its 2.5% and 97.5%
+    /// percentiles (linear between order statistics, as numpy's `percentile`) and standard deviation.
+    private static func bootstrap(_ decisions: [EvaluatedDecision], values: [Double], replicates: Int, seed: UInt64) -> [OffPolicyEstimate] {
+        precondition(replicates >= 2)
+        var rng = Xoshiro256(seed: seed)
+        var resampled = [[Double]](repeating: [], count: 4)
+        var indices = [Int](repeating: 0, count: decisions.count)
+        for _ in 0..<replicates {
+            for i in indices.indices { indices[i] = rng.nextInt(below: decisions.count) }
+            for (e, value) in Self.values(decisions, indices: indices).enumerated() { resampled[e].append(value) }
+        }
+        return OffPolicyEstimator.allCases.enumerated().map { e, estimator in
+            let sorted = resampled[e].sorted()
+            let mean = sorted.reduce(0, +) / Double(replicates)
+            let variance = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(replicates - 1)
+            return OffPolicyEstimate(estimator: estimator, value: values[e], standardError: variance.squareRoot(),
+                                     lower: percentile(sorted, 0.025), upper: percentile(sorted, 0.975))
+        }
+    }
+
+    /// numpy's default ("linear") percentile of sorted values.
+    static func percentile(_ sorted: [Double], _ q: Double) -> Double {
+        let position = q * Double(sorted.count - 1)
+        let below = Int(position.rounded(.down)), above = min(below + 1, sorted.count - 1)
+        let fraction = position - Double(below)
+        return sorted[below] + (sorted[above] - sorted[below]) * fraction
     }
 
     public func estimate(_ estimator: OffPolicyEstimator) -> OffPolicyEstimate {

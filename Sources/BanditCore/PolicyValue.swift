@@ -10,6 +10,12 @@ public struct PolicyValue: Sendable, Equatable {
     public var standardError: Double
     /// True when every context pattern was enumerated.
     public var exact: Bool
+
+    public init(value: Double, standardError: Double, exact: Bool) {
+        self.value = value
+        self.standardError = standardError
+        self.exact = exact
+    }
 }
 
 extension World {

@@ -293,6 +293,12 @@ public struct Recommender: Sendable {
         return sum
     }
 
+    /// Each post's prediction xᵀβ_a of the (first member's) coefficients: the reward model of the
+    /// off-policy estimators, when the recommender is the notebook's least squares.
+    public func predictions(context: UInt64) -> [Double] {
+        (0..<actions).map { predict(context: context, post: $0) }
+    }
+
     /// Softmax's weights exp((q_a − max q)/τ) into `softmaxWeights`; returns their sum.
     @inline(__always)
     private mutating func computeSoftmaxWeights(context: UInt64, temperature: Double) -> Double {

@@ -167,6 +167,14 @@ public struct Run: Sendable {
         }
     }
 
+    /// The policy's distribution over the posts for a context on day `day`, with the coefficients
+    /// as they stand: after `playDay`, and before the fit that follows it, what that day's
+    /// decisions were drawn from.
+    public mutating func distribution(context: UInt64, day: Int) -> [Double] {
+        recommender.beginDay(day, warmup: warmup)
+        return recommender.propensities(context: context)
+    }
+
     private mutating func playDay<R: RandomSource>(decisions: Int, using rng: inout R) -> DaySummary {
         recommender.beginDay(days.count + 1, warmup: warmup)
         lastDay.removeAll(keepingCapacity: true)

@@ -50,6 +50,8 @@ public struct PlotSpec: Sendable, Equatable {
     public var yLabel: String
     public var series: [PlotSeries]
     public var references: [ReferenceLine]
+    /// What the bands are, in the terminal chart's legend.
+    public var bandLabel = "±1 SE"
 
     public init(title: String, xLabel: String = "day", yLabel: String = "mean viewing time",
                 series: [PlotSeries], references: [ReferenceLine] = []) {

@@ -116,7 +116,7 @@ struct TerminalChart {
             let sample = TerminalStyle.marker(ofSeries: index).map { color ? "⠒⠒⠒" : "⠒\($0)⠒" } ?? "⠒⠒⠒"
             entries.append((sample, series.label, TerminalStyle.color(ofSeries: index)))
         }
-        if spec.series.contains(where: \.hasBand) { entries.append(("░░", "±1 SE", nil)) }
+        if spec.series.contains(where: \.hasBand) { entries.append(("░░", spec.bandLabel, nil)) }
         return entries
     }
 }

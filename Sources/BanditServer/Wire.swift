@@ -25,7 +25,7 @@ import Foundation
 /// sent, stops the parts, and `done` comes at once. A malformed or oversized message gets `error`
 /// and the connection is closed.
 public enum Wire {
-    public static let version = 4
+    public static let version = 5
     public static let maximumFrame = 1 << 20
     /// The most a message may hold across its frames: far above any reply (100,000 log rows are
     /// about 5 MB), low enough that a broken or hostile peer cannot make the reader allocate without end.

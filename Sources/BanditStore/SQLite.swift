@@ -259,6 +259,12 @@ final class Statement {
     }
 
     /// nil for NULL.
+    func optionalDouble(_ name: String) -> Double? {
+        let index = column(name)
+        return isNull(index) ? nil : double(index)
+    }
+
+    /// nil for NULL.
     func optionalString(_ name: String) -> String? {
         let index = column(name)
         return isNull(index) ? nil : string(index)

@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 4
+    static let version = 5
 
     /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
     /// table is read. Files made before it was set have 0 and are recognised by their tables.
@@ -170,6 +170,47 @@ enum Schema {
         ALTER TABLE results ADD COLUMN ridge REAL NOT NULL DEFAULT 1;
         ALTER TABLE checkpoints ADD COLUMN fitted_decisions INTEGER;
         ALTER TABLE checkpoints ADD COLUMN bag_key INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 4 → 5: off-policy evaluations (`evaluate`): one row per evaluation, one per run, target
+        // and estimator, and a view that names them and sets each estimate against the truth.
+        """
+        CREATE TABLE evaluation_sets (
+            id            INTEGER PRIMARY KEY,
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            job_id        INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+            command       TEXT NOT NULL,
+            train_days    INTEGER NOT NULL,
+            interval      TEXT NOT NULL CHECK (interval IN ('normal', 'bootstrap')),
+            created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE evaluation_estimates (
+            evaluation_id         INTEGER NOT NULL REFERENCES evaluation_sets(id) ON DELETE CASCADE,
+            run_id                INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            target                TEXT NOT NULL,
+            estimator             TEXT NOT NULL CHECK (estimator IN ('ips', 'snips', 'dm', 'dr')),
+            estimate              REAL NOT NULL,
+            standard_error        REAL NOT NULL,
+            lower                 REAL NOT NULL,
+            upper                 REAL NOT NULL,
+            usable                INTEGER NOT NULL,
+            decisions             INTEGER NOT NULL,
+            effective_sample_size REAL NOT NULL,
+            largest_weight        REAL NOT NULL,
+            unsupported           REAL,
+            truth                 REAL,
+            truth_standard_error  REAL,
+            UNIQUE (evaluation_id, run_id, target, estimator)
+        );
+        CREATE VIEW evaluations AS
+            SELECT e.name AS experiment, s.id AS evaluation, s.job_id AS job, s.train_days, s.interval,
+                   u.id AS run, u.policy AS logging, u.ordinal, x.target, x.estimator, x.estimate, x.standard_error,
+                   x.lower, x.upper, x.usable, x.decisions, x.effective_sample_size, x.largest_weight, x.unsupported,
+                   x.truth, x.truth_standard_error, x.estimate - x.truth AS error,
+                   CASE WHEN x.truth IS NULL THEN NULL ELSE (x.lower <= x.truth AND x.truth <= x.upper) END AS covered
+            FROM evaluation_estimates x
+            JOIN evaluation_sets s ON s.id = x.evaluation_id
+            JOIN runs u ON u.id = x.run_id
+            JOIN experiments e ON e.id = s.experiment_id;
         """,
     ]
 }

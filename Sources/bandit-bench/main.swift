@@ -258,6 +258,43 @@ func reference(_ path: String) -> Double? {
     return seconds(clock.now - started)
 }
 
+/// 7. Off-policy evaluation: `evaluate ts:30` through the interpreter (each run's logs read from
+/// SQLite, the logging policy replayed, the target fitted, the truth enumerated, the rows stored) on
+/// the notebook's compare job and on a 1,000-run job; then the four estimators alone over 1,000 runs.
+func evaluation() throws {
+    for (command, runs) in [("compare greedy eps:0.1 ts:30 runs 10 days 14", 3 * 10), ("runs 1000 days 14", 1000)] {
+        let directory = scratchDirectory()
+        let store = try Store(directory: directory)
+        let interpreter = Interpreter(session: Session(workspace: Workspace(store: store), workingDirectory: directory))
+        for line in ["new ope seed 17; world features 5 actions 30; policy eps:0.1", command] {
+            for outcome in interpreter.run(line) where outcome.error != nil { throw CommandError.failed("\(line): \(outcome.error!)") }
+        }
+        let time = try median(runs > 100 ? 3 : 5) {
+            for outcome in interpreter.run("evaluate ts:30 on 1") where outcome.error != nil {
+                throw CommandError.failed("evaluate: \(outcome.error!)")
+            }
+        }
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+        report("7. evaluate ts:30 on '\(command)' (\(runs) runs)", time, extra: String(format: "  %.2f ms per run", time * 1000 / Double(runs)))
+    }
+    var rng = Xoshiro256(seed: 7)
+    let logs = (0..<1000).map { _ in
+        (0..<100).map { _ in
+            EvaluatedDecision(propensity: 0.1 + 0.9 * rng.nextDouble(), reward: 2 + rng.nextNormal(), targetProbability: rng.nextDouble(),
+                              direct: 2 + 0.1 * rng.nextNormal(), modelAtAction: 2, unsupported: 0)
+        }
+    }
+    var sink = 0.0
+    let normal = try median(5) { for log in logs { sink += OffPolicyReport(log).estimates[3].value } }
+    report("7. IPS, SNIPS, DM, DR with normal intervals: 1,000 runs × 100 decisions", normal)
+    let bootstrap = try median(3) {
+        for log in logs { sink += OffPolicyReport(log, interval: .bootstrap(replicates: 1000, seed: 1)).estimates[3].lower }
+    }
+    report("7. the same with bootstrap intervals (1,000 resamples each)", bootstrap)
+    if sink.isNaN { print(sink) }
+}
+
 let workloads: [String: () throws -> Void] = [
     "1-default": { try wholeProduct(kind: .default) },
     "1-numpy": { try wholeProduct(kind: .numpy) },
@@ -270,8 +307,9 @@ let workloads: [String: () throws -> Void] = [
     "4": storeAlone,
     "5": readLatency,
     "6": policies,
+    "7": evaluation,
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6", "7"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {

@@ -132,7 +132,10 @@ struct Output: Sendable {
             s.asymptote.map { ReferenceLine(y: $0, label: "asymptote, mean viewing time = \(String(format: "%.2f", $0))", series: index) }
         }
         if let reference = request.reference { references.append(ReferenceLine(y: reference.value, label: reference.label)) }
-        return PlotSpec(title: request.title, series: series, references: references)
+        var spec = PlotSpec(title: request.title, series: series, references: references)
+        if let xLabel = request.xLabel { spec.xLabel = xLabel }
+        if let bandLabel = request.bandLabel { spec.bandLabel = bandLabel }
+        return spec
     }
 
     /// Erases a progress bar left on the terminal by a command that ended early (Ctrl-C, error).

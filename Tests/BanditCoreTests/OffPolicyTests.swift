@@ -143,7 +143,9 @@ struct OffPolicyTests {
         #expect(report.isUsable(.dm) && !report.isUsable(.ips) && !report.isUsable(.snips) && !report.isUsable(.dr))
         // Without the logging distributions, support is unknown rather than assumed.
         let unknown = OffPolicyReport(decisions.map {
-            EvaluatedDecision(action: $0.action, propensity: $0.propensity, reward: $0.reward, target: $0.target, model: $0.model)
+            var decision = $0
+            decision.unsupported = nil
+            return decision
         })
         #expect(unknown.unsupported == nil)
     }

@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import Testing
 
-/// Everything of protocol 4, under one name (`swift test --filter WireTests`).
-@Suite("protocol 4")
+/// Everything of protocol 5, under one name (`swift test --filter WireTests`).
+@Suite("protocol 5")
 struct WireTests {}
 
 // MARK: Helpers
@@ -637,17 +637,17 @@ extension WireTests {
             #expect(try client.run("experiments", progress: nil, interrupted: { false }).first?.error == nil)
         }
 
-        @Test("a client of protocol 1, 2 or 3 is refused with the version message")
+        @Test("a client of protocol 1 to 4 is refused with the version message")
         func olderVersions() throws {
             let directory = temporaryDirectory(), state = directory + "/state"
             defer { stopDaemon(state) }
             #expect(try bandit(["--state-dir", state, "-c", "experiments"], in: directory).status == 0)
-            for version in [1, 2, 3] {
+            for version in 1..<Wire.version {
                 let fd = try UnixSocket.connect(to: state + "/banditd.sock").get()
                 #expect {
                     _ = try DaemonClient(fd: fd, protocolVersion: version)
                 } throws: { error in
-                    "\(error)".contains("protocol version \(version) is not spoken here") && "\(error)".contains("speaks 4")
+                    "\(error)".contains("protocol version \(version) is not spoken here") && "\(error)".contains("speaks \(Wire.version)")
                 }
             }
         }

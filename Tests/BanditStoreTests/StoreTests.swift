@@ -192,7 +192,8 @@ struct StoreTests {
         ALTER TABLE experiments DROP COLUMN warmup; ALTER TABLE experiments DROP COLUMN ridge;
         ALTER TABLE jobs DROP COLUMN warmup; ALTER TABLE jobs DROP COLUMN ridge;
         ALTER TABLE results DROP COLUMN warmup; ALTER TABLE results DROP COLUMN ridge;
-        ALTER TABLE checkpoints DROP COLUMN fitted_decisions; ALTER TABLE checkpoints DROP COLUMN bag_key
+        ALTER TABLE checkpoints DROP COLUMN fitted_decisions; ALTER TABLE checkpoints DROP COLUMN bag_key;
+        DROP VIEW evaluations; DROP TABLE evaluation_estimates; DROP TABLE evaluation_sets
         """
 
     @Test("a version-1 file is migrated forward; picks it never recorded are counted from its decisions")

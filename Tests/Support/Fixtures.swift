@@ -16,6 +16,14 @@ public enum Fixture {
         return try JSONSerialization.jsonObject(with: Data(contentsOf: url))
     }
 
+    /// A committed text file (`evaluation-greedy.csv`: logs exported once by bandit).
+    public static func text(_ name: String, extension fileExtension: String) throws -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: fileExtension, subdirectory: "Fixtures") else {
+            throw Unreadable(description: "no fixture \(name).\(fileExtension)")
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
     /// Doubles are stored as C99 hex literals (`float.hex()`), so they round-trip exactly.
     public static func doubles(_ value: Any?) -> [Double] {
         (value as? [String] ?? []).map { Double($0)! }

@@ -1,0 +1,283 @@
+// evaluate: off-policy estimates of target policies from logged runs, against the world's truth.
+
+import BanditCore
+import BanditStore
+import Foundation
+
+enum EvaluateCommand {
+    static let targets = Argument<[Policy]>.policies("TARGET", optional: false, help: "policies to evaluate, e.g. greedy ts:30")
+    static let job = Argument<Int?>.optionalJob("J", .finished, keyword: "on", help: "a finished runs or compare job (default: the live run)")
+    static let train = Argument<Int?>.optionalInteger("K", Limits.count, keyword: "train", help: "days that fit the targets (default: all but the last)")
+    static let estimators = Argument<[OffPolicyEstimator]>.list("estimators", help: "estimators to show (default: all four)")
+    static let interval = Argument<Interval>.choice("normal|bootstrap", keyword: "ci", default: .normal, help: "how 95% intervals are made")
+
+    enum Interval: String, CaseIterable, Sendable { case normal, bootstrap }
+
+    static let command = Command(
+        "evaluate", arguments: [targets, job, train, estimators, interval], flags: [.needsWorld],
+        summary: "estimate target policies from logged runs (off-policy), against the truth",
+        details: """
+            Off-policy evaluation: what each TARGET policy would earn, estimated from decisions another policy \
+            logged. In each run (the live run, or every run of job J), the target and a reward model q̂ (the \
+            notebook's per-post least squares) are fitted on days 1..K and frozen; the later days' n decisions \
+            (x, a, r, p) are the evaluation data, with weights w = π(a|x)/p. IPS = Σ w·r / n; SNIPS = Σ w·r / Σ w; \
+            DM = Σ_x Σ_a π(a|x)·q̂(x,a) / n; DR = DM + Σ w·(r − q̂(x,a)) / n. Each comes with a 95% interval \
+            (normal from the per-decision terms, or with 'ci bootstrap' the percentiles of 1,000 resamples), \
+            beside the effective sample size (Σw)²/Σw² and the largest weight.
+            \n\
+            Support: the logging policy's distribution for each evaluated context is replayed exactly (a job's \
+            run is played again from its start and must give its logs back bit for bit; the live run is \
+            restored from its checkpoints). When the target puts probability on posts the logging policy could \
+            not choose there (greedy logs), IPS, SNIPS and DR are marked unusable and the unsupported share is \
+            shown.
+            \n\
+            Truth: the frozen target's exact value in the world (enumerating the context patterns up to 20 \
+            random features, else a Monte Carlo estimate with its standard error), and each estimate's error \
+            against it. Over a job's runs: per estimator the bias (± its standard error), RMSE, relative error \
+            and the share of 95% intervals that held the truth. The figures of every run are stored (the view \
+            'evaluations'); 'plot evaluation' draws the latest evaluation.
+            """,
+        examples: ["evaluate ts:30 greedy", "evaluate softmax:0.05 on 2 train 7", "evaluate uniform on 3 estimators ips,dr ci bootstrap"],
+        handler: run)
+
+    static func run(_ call: inout Invocation) throws -> Reply {
+        let (experiment, world) = try call.session.currentWorld()
+        let targets = call[Self.targets]
+        var seen = Set<String>()
+        for target in targets where !seen.insert(target.label).inserted {
+            throw CommandError.usage("\(target.label) is named twice")
+        }
+        let store = call.workspace.store
+        let logs: EvaluatedLogs
+        if let id = call[Self.job] {
+            logs = try jobLogs(id: Int64(id), experiment: experiment, store: store)
+        } else {
+            logs = try liveLogs(experiment: experiment, world: world, store: store)
+        }
+        let train = call[Self.train] ?? logs.days - 1
+        guard logs.days >= 2 else {
+            throw CommandError.failed("\(logs.source) has \(counted(logs.days, "day")): evaluate fits on some days and estimates on later ones, so it needs 2 or more")
+        }
+        guard train < logs.days else {
+            throw CommandError.badValue("train must leave a day to evaluate: \(logs.source) has \(counted(logs.days, "day")), so train 1 to \(logs.days - 1)")
+        }
+        let setup = OffPolicyEvaluation.Setup(
+            targets: targets, train: train, features: world.features, actions: world.actions, ridge: logs.schedule.ridge,
+            bootstrap: call[Self.interval] == .bootstrap ? IntervalMethod.defaultReplicates : nil, world: world)
+        let results = try evaluate(logs, setup: setup, world: world, store: store, call: call)
+        let estimators = call[Self.estimators]
+        var rows: [EvaluationRow] = []
+        for (run, perTarget) in zip(logs.runs, results) {
+            for result in perTarget {
+                for estimate in result.report.estimates where estimators.contains(estimate.estimator) {
+                    rows.append(EvaluationRow(
+                        runID: run.id, target: result.target, estimate: estimate, usable: result.report.isUsable(estimate.estimator),
+                        decisions: result.report.decisions, effectiveSampleSize: result.report.effectiveSampleSize,
+                        largestWeight: result.report.largestWeight, unsupported: result.report.unsupported, truth: result.truth))
+                }
+            }
+        }
+        call.effects.append(.recordEvaluation(EvaluationRecord(
+            experimentID: experiment.id, jobID: logs.jobID, command: call.text, train: train, bootstrap: setup.bootstrap != nil, rows: rows)))
+        let evaluated = results[0][0].report.decisions
+        let days = train + 1 == logs.days ? "day \(logs.days)" : "days \(train + 1)–\(logs.days)"
+        let heading = "\(logs.source): targets fitted on days 1–\(train), estimated from \(days) (\(counted(evaluated, "decision"))\(logs.runs.count > 1 ? " per run" : ""))"
+        if logs.runs.count == 1 {
+            return runReport(results[0], estimators: estimators, heading: heading)
+        }
+        return summaryReport(results, runs: logs.runs, targets: targets, estimators: estimators, heading: heading)
+    }
+
+    /// The runs whose logs are evaluated, with what replaying their logging policy needs.
+    struct EvaluatedLogs {
+        var source: String
+        var jobID: Int64?
+        var job: JobRecord?
+        var runs: [RunRecord]
+        var days: Int
+        var schedule: Schedule
+    }
+
+    private static func jobLogs(id: Int64, experiment: ExperimentRecord, store: Store) throws -> EvaluatedLogs {
+        guard let job = try store.job(id: id), job.experimentID == experiment.id else {
+            throw CommandError.failed("no job \(id) in experiment \(experiment.name) ('jobs' lists them)")
+        }
+        guard job.kind == .runs else {
+            throw CommandError.failed("job \(id) played the live run ('\(job.command)'): evaluate the live run with no 'on', or a runs or compare job")
+        }
+        guard job.state == .finished else {
+            throw CommandError.failed("job \(id) is \(job.state.rawValue): evaluate reads a finished job's runs"
+                                      + (job.state.isResumable ? " ('resume \(id)' finishes it)" : ""))
+        }
+        let runs = try store.runs(jobID: id)
+        return EvaluatedLogs(source: "job \(id) (\(job.command), \(counted(job.schedule.runs, "run")) per policy)", jobID: id, job: job,
+                             runs: runs, days: job.schedule.days, schedule: job.schedule)
+    }
+
+    private static func liveLogs(experiment: ExperimentRecord, world: World, store: Store) throws -> EvaluatedLogs {
+        guard let record = try store.liveRun(experimentID: experiment.id) else {
+            throw CommandError.failed("no live run to evaluate: play some days ('step 14'), or name a job ('evaluate ts:30 on J')")
+        }
+        return EvaluatedLogs(source: "the live run (\(record.policy.label))", jobID: nil, job: nil, runs: [record],
+                             days: try store.days(runID: record.id).count, schedule: experiment.schedule)
+    }
+
+    /// Every run's results by target, in `logs.runs` order: a job's runs replayed by the engine's
+    /// scheduling rule (each run's start depends on the runs before it with `numpy`), on all cores.
+    private static func evaluate(
+        _ logs: EvaluatedLogs, setup: OffPolicyEvaluation.Setup, world: World, store: Store, call: Invocation
+    ) throws -> [[OffPolicyEvaluation.TargetResult]] {
+        let firstDay = setup.train + 1
+        guard let job = logs.job else {
+            let run = logs.runs[0]
+            let stored = try store.loadRun(id: run.id, world: world)
+            let checkpoints = try store.checkpoints(runID: run.id, world: world)
+            let distributions = OffPolicyEvaluation.replay(
+                world: world, policy: run.policy, ridge: logs.schedule.ridge, warmup: logs.schedule.warmup, checkpoints: checkpoints,
+                days: stored.days, logged: stored.history, from: firstDay)
+            return [OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions, run: UInt64(run.id))]
+        }
+        let byKey = Dictionary(logs.runs.map { ("\($0.policy.label)#\($0.ordinal)", $0) }, uniquingKeysWith: { first, _ in first })
+        let oracle = world.oracle().best
+        let progress = call.progress, shouldStop = call.shouldStop
+        let total = job.policies.count * job.schedule.runs * job.schedule.days
+        let done = DoneCounter()
+        var generator = job.startGenerator
+        let outcomes = try Experiment.scheduleRuns(
+            policies: job.policies.count, runs: job.schedule.runs, generator: &generator, threads: Experiment.availableThreads
+        ) { slot, start throws -> ((RunRecord, [OffPolicyEvaluation.TargetResult]), end: Generator)? in
+            let policy = job.policies[slot.policy]
+            guard !shouldStop() else { return nil }
+            guard let run = byKey["\(policy.label)#\(slot.ordinal)"] else {
+                throw CommandError.failed("job \(job.id) has no run \(slot.ordinal + 1) of \(policy.label): its runs are incomplete")
+            }
+            let stored = try store.loadRun(id: run.id, world: world)
+            let (distributions, end) = OffPolicyEvaluation.replay(
+                world: world, policy: policy, start: start, schedule: job.schedule, oracleValue: oracle, logged: stored.history,
+                from: firstDay)
+            guard let distributions else {
+                throw CommandError.failed("run \(run.id) (\(policy.label) #\(slot.ordinal + 1)) does not replay as logged: its logs were "
+                                          + "not written by this version of bandit, so the logging policy's support is unknown")
+            }
+            let results = OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions, run: UInt64(run.id))
+            progress?(JobProgress(label: "evaluate", done: done.add(job.schedule.days), total: total))
+            return ((run, results), end)
+        }
+        guard let outcomes else { throw CommandError.failed("evaluate stopped: nothing stored") }
+        let flat = outcomes.flatMap { $0 }
+        // In the order of the runs listed, which the summaries and the stored rows follow.
+        let byRun = Dictionary(flat.map { ($0.0.id, $0.1) }, uniquingKeysWith: { first, _ in first })
+        return logs.runs.map { byRun[$0.id]! }
+    }
+
+    /// Runs done so far, counted from the threads that evaluate them.
+    private final class DoneCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        /// Owned by `lock`: days replayed so far.
+        private var days = 0
+
+        func add(_ count: Int) -> Int { lock.withLock { days += count; return days } }
+    }
+
+    // MARK: Reports
+
+    /// One run: each target's estimates beside its truth.
+    static func runReport(_ results: [OffPolicyEvaluation.TargetResult], estimators: [OffPolicyEstimator], heading: String) -> Reply {
+        var rows: [[Cell]] = []
+        var footer: [String] = []
+        for result in results {
+            let report = result.report
+            for estimator in estimators {
+                let estimate = report.estimate(estimator)
+                guard report.isUsable(estimator) else {
+                    rows.append([.text(result.target.label), .text(estimator.rawValue), .text("unusable"), .missing, .missing,
+                                 truthCell(result.truth), .missing, .missing])
+                    continue
+                }
+                let truth = result.truth?.value
+                rows.append([.text(result.target.label), .text(estimator.rawValue), .estimate(estimate.value, estimate.standardError),
+                             .number(estimate.lower), .number(estimate.upper), truthCell(result.truth),
+                             truth.map { .number(estimate.value - $0) } ?? .missing, truth.map { .flag(estimate.covers($0)) } ?? .missing])
+            }
+            footer.append(weightsLine(result))
+        }
+        footer.append("estimate ± its standard error; low–high is its 95% interval; * when the interval holds the truth")
+        return .table(Table(title: "evaluate on " + heading,
+                            headers: ["target", "estimator", "estimate", "95% low", "95% high", "truth", "error", "covers"],
+                            rows: rows, footer: footer))
+    }
+
+    private static func oneDecimal(_ x: Double) -> String { String(format: "%.1f", x) }
+
+    private static func truthCell(_ truth: PolicyValue?) -> Cell {
+        guard let truth else { return .missing }
+        return truth.exact ? .number(truth.value) : .estimate(truth.value, truth.standardError)
+    }
+
+    /// How far the weights let the logs speak for a target.
+    private static func weightsLine(_ result: OffPolicyEvaluation.TargetResult) -> String {
+        let report = result.report
+        var line = "\(result.target.label): effective sample size \(oneDecimal(report.effectiveSampleSize)) of \(report.decisions), "
+            + "largest weight \(formatNumber(report.largestWeight))"
+        if let unsupported = report.unsupported, unsupported > 0 {
+            line += "; \(oneDecimal(unsupported * 100))% of its probability is on posts the logging policy could not choose: "
+                + "IPS, SNIPS and DR are unusable"
+        }
+        if report.unsupported == nil {
+            line += "; the logging policy's support is unknown (its checkpoints do not restore it), so IPS, SNIPS and DR assume it"
+        }
+        if let truth = result.truth, !truth.exact { line += "; truth by Monte Carlo (± its standard error)" }
+        return line
+    }
+
+    /// Many runs: per logging policy, target and estimator, how the estimates did against the truth.
+    static func summaryReport(
+        _ results: [[OffPolicyEvaluation.TargetResult]], runs: [RunRecord], targets: [Policy], estimators: [OffPolicyEstimator],
+        heading: String
+    ) -> Reply {
+        var rows: [[Cell]] = []
+        var footer: [String] = []
+        var logging: [Policy] = []
+        for run in runs where !logging.contains(run.policy) { logging.append(run.policy) }
+        for policy in logging {
+            let own = zip(runs, results).filter { $0.0.policy == policy }.map(\.1)
+            for summary in OffPolicySummary.summarise(own, targets: targets) where estimators.contains(summary.estimator) {
+                var row: [Cell] = [.text(policy.label), .text(summary.target.label), .text(summary.estimator.rawValue),
+                                   .text("\(summary.usableRuns)/\(summary.runs)")]
+                guard summary.usableRuns > 0 else {
+                    rows.append(row + [.text("unusable")] + Array(repeating: Cell.missing, count: 6))
+                    continue
+                }
+                row.append(.number(summary.meanEstimate))
+                row.append(summary.meanTruth.map(Cell.number) ?? .missing)
+                if let bias = summary.bias {
+                    row.append(summary.biasStandardError.map { .estimate(bias, $0) } ?? .number(bias))
+                } else {
+                    row.append(.missing)
+                }
+                row += [summary.rmse.map(Cell.number) ?? .missing, summary.relativeError.map(Cell.number) ?? .missing,
+                        summary.coverage.map(Cell.number) ?? .missing, .number(summary.meanStandardError)]
+                rows.append(row)
+            }
+            for (t, target) in targets.enumerated() {
+                let reports = own.map { $0[t].report }
+                let n = Double(reports.count)
+                let ess = reports.reduce(0) { $0 + $1.effectiveSampleSize } / n
+                let largest = reports.map(\.largestWeight).max() ?? 0
+                let unsupported = reports.filter { ($0.unsupported ?? 0) > 0 }.count
+                var line = "\(policy.label) → \(target.label): mean effective sample size \(oneDecimal(ess)) of \(reports[0].decisions), "
+                    + "largest weight \(formatNumber(largest))"
+                if unsupported > 0 {
+                    line += "; in \(unsupported) of \(reports.count) runs the target puts probability where the logs have none (IPS, SNIPS, DR unusable there)"
+                }
+                footer.append(line)
+            }
+        }
+        footer.append("bias = mean(estimate − truth) ± its standard error over runs; relative error = mean |estimate − truth| / truth; "
+                      + "coverage = share of runs whose 95% interval held the truth; mean se = the runs' own standard errors")
+        return .table(Table(title: "evaluate on " + heading,
+                            headers: ["logging", "target", "estimator", "runs", "mean estimate", "mean truth", "bias", "rmse",
+                                      "relative error", "coverage", "mean se"],
+                            rows: rows, footer: footer))
+    }
+}

@@ -1,0 +1,143 @@
+// evaluate: against numpy on the same exported logs, over a job's runs, stored, and refused cleanly.
+
+@testable import BanditCommands
+import BanditCore
+import BanditStore
+import BanditTestSupport
+import Foundation
+import Testing
+
+@Suite("evaluate")
+struct EvaluateCommandTests {
+    static let targets = "greedy eps:0.1 uniform softmax:0.05 epsdecay:2"
+
+    @Test("on a live run, every estimate, interval, weight figure and support share is what numpy computes from the exported logs",
+          arguments: [("greedy", 11, "greedy"), ("eps", 12, "eps:0.2")])
+    func againstReference(log: String, seed: Int, policy: String) throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new \(log) seed \(seed); world; set warmup 1; policy \(policy); step 5")
+        // The logs the reference read (scripts/fixtures/evaluation.py) are this run's, byte for byte.
+        #expect(try session.file("export decisions logs.csv").contents == Fixture.text("evaluation-\(log)", extension: "csv"))
+        let root = try #require(try Fixture.json("evaluation") as? [String: Any])
+        let cases = (root["cases"] as! [[String: Any]]).filter { $0["log"] as? String == log }
+        #expect(cases.count == 10)
+        let close = { (x: Double, y: Any?) in
+            let y = (y as! NSNumber).doubleValue
+            return abs(x - y) <= 1e-12 * max(1, abs(y))
+        }
+        for train in [3, 4] {
+            session.must("evaluate \(Self.targets) train \(train)")
+            let experiment = try #require(try session.workspace.store.experiment(named: log))
+            let evaluation = try #require(try session.workspace.store.latestEvaluation(experimentID: experiment.id))
+            #expect(evaluation.train == train && evaluation.rows.count == 20)
+            for reference in cases where reference["train"] as? Int == train {
+                let target = reference["target"] as! String
+                let rows = evaluation.rows.filter { $0.target.label == target }
+                #expect(rows.count == 4, "\(target)")
+                for row in rows {
+                    let name = "\(log) train \(train) \(target) \(row.estimate.estimator)"
+                    let expected = reference[row.estimate.estimator.rawValue] as! [String: Any]
+                    let e = row.estimate
+                    #expect(close(e.value, expected["value"]) && close(e.standardError, expected["se"])
+                            && close(e.lower, expected["lower"]) && close(e.upper, expected["upper"]), "\(name): \(e) against \(expected)")
+                    let unsupported = try #require(row.unsupported)
+                    #expect(close(row.effectiveSampleSize, reference["ess"]) && close(row.largestWeight, reference["max_weight"])
+                            && close(unsupported, reference["unsupported"]), "\(name)")
+                    #expect(row.decisions == reference["decisions"] as? Int)
+                    let supported = (reference["unsupported"] as! NSNumber).doubleValue == 0
+                    #expect(row.usable == (supported || row.estimate.estimator == .dm), "\(name)")
+                    // The truth is the world's: exact with 4 random features.
+                    #expect(row.truth?.exact == true)
+                }
+            }
+        }
+    }
+
+    @Test("over a job's runs: a summary per logging policy, target and estimator, every run's rows in the view, a bootstrap on request")
+    func overJob() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e seed 3; world features 4 actions 8; set warmup 1 decisions 50; compare greedy eps:0.3 runs 12 days 4")
+        let text = session.must("evaluate greedy uniform on 1 estimators ips,dm,dr")
+        #expect(text.contains("job 1 (compare greedy eps:0.3 runs 12 days 4, 12 runs per policy): targets fitted on days 1–3, estimated from day 4 (50 decisions per run)"))
+        // Greedy logs cannot support a uniform target: unusable, never a number.
+        let lines = text.split(separator: "\n").map(String.init)
+        let unusable = lines.filter { $0.hasPrefix("greedy ") && $0.contains(" uniform ") && !$0.contains(" dm ") }
+        #expect(unusable.count == 2 && unusable.allSatisfy { $0.contains("0/12") && $0.contains("unusable") }, "\(unusable)")
+        #expect(lines.contains { $0.hasPrefix("eps:0.3") && $0.contains(" uniform ") && $0.contains(" ips ") && $0.contains("12/12") })
+        #expect(!text.contains("snips"))
+        let store = session.workspace.store
+        // 2 logging policies × 12 runs × 2 targets × 3 estimators, each with its truth and whether its interval held it.
+        #expect(try store.sql("SELECT count(*), count(truth), count(covered), count(DISTINCT run) FROM evaluations WHERE evaluation = 1")
+                == [["144", "144", "144", "24"]])
+        #expect(try store.sql("SELECT DISTINCT logging, estimator FROM evaluations WHERE target = 'uniform' AND usable = 0 ORDER BY 1, 2")
+                == [["greedy", "dr"], ["greedy", "ips"]])
+        // The table's coverage is the view's.
+        let coverage = try store.sql("SELECT avg(covered) FROM evaluations WHERE logging = 'eps:0.3' AND target = 'greedy' AND estimator = 'dr'")[0][0]
+        let row = try #require(lines.first { $0.hasPrefix("eps:0.3") && $0.contains(" greedy ") && $0.contains(" dr ") })
+        #expect(row.contains(formatNumber(Double(coverage)!)), "\(row) against \(coverage)")
+        // Bootstrap intervals: other bounds, the same estimates.
+        session.must("evaluate greedy on 1 ci bootstrap")
+        let pairs = try store.sql("""
+            SELECT a.estimate = b.estimate, a.lower = b.lower FROM evaluations a JOIN evaluations b
+            ON a.run = b.run AND a.target = b.target AND a.estimator = b.estimator
+            WHERE a.evaluation = 1 AND b.evaluation = 2 AND a.target = 'greedy'
+            """)
+        #expect(pairs.count == 24 * 3 && pairs.allSatisfy { $0[0] == "1" } && pairs.contains { $0[1] == "0" })
+        #expect(try store.sql("SELECT DISTINCT interval FROM evaluations WHERE evaluation = 2") == [["bootstrap"]])
+        // The plot of the first evaluation's uniform target: per logging policy, the usable estimators and the truth, per run.
+        session.must("evaluate greedy uniform on 1 estimators ips,dm,dr")
+        let outcome = try #require(Interpreter(session: session).run("plot evaluation uniform").last)
+        guard case .plot(let plot) = outcome.reply else { Issue.record("\(outcome)"); return }
+        #expect(plot.series.map(\.label) == ["greedy dm", "greedy truth", "eps:0.3 ips", "eps:0.3 dm", "eps:0.3 dr", "eps:0.3 truth"])
+        #expect(plot.series.allSatisfy { $0.mean.count == 12 } && plot.xLabel == "run" && plot.title.contains("unusable in some run: greedy ips, greedy dr"))
+        let truths = try store.sql("SELECT truth FROM evaluations WHERE evaluation = 3 AND logging = 'greedy' AND target = 'uniform' AND estimator = 'dm' ORDER BY run")
+        #expect(zip(plot.series[1].mean, truths).allSatisfy { abs($0 - Double($1[0])!) < 1e-12 } && truths.count == 12)
+        #expect(session.refused("plot evaluation ts:30").contains("evaluation 3 has no target ts:30: it has greedy, uniform"))
+    }
+
+    @Test("bad requests are refused with one line and store nothing")
+    func refusals() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e seed 3; world features 3 actions 4")
+        #expect(session.refused("evaluate greedy").contains("no live run to evaluate"))
+        session.must("step 1")
+        #expect(session.refused("evaluate greedy").contains("has 1 day: evaluate fits on some days and estimates on later ones, so it needs 2 or more"))
+        // Jobs 1 and 2 play the live run (step), job 3 is a runs job, job 4 plays the live run again (day).
+        session.must("step 2; set decisions 20; runs 2 days 3; day 1 &; wait")
+        let before = try session.fingerprint() + session.workspace.store.sql("SELECT count(*) FROM evaluation_estimates").map { $0[0] }
+        let cases: [(String, String)] = [
+            ("evaluate greedy train 4", "train must leave a day to evaluate: the live run (greedy) has 4 days, so train 1 to 3"),
+            ("evaluate greedy on 3 train 5", "train must leave a day to evaluate: job 3"),
+            ("evaluate greedy on 9", "no job 9 in experiment e"),
+            ("evaluate greedy on 4", "job 4 played the live run"),
+            ("evaluate greedy greedy", "greedy is named twice"),
+            ("evaluate greedy estimators ips,foo", "takes some of ips, snips, dm, dr, separated by commas, not 'foo'"),
+            ("evaluate greedy estimators dr,dr", "dr is named twice"),
+            ("evaluate greedy ci wide", "must be one of normal, bootstrap"),
+            ("evaluate", "TARGET"),
+        ]
+        for (line, message) in cases {
+            let error = session.refused(line)
+            #expect(error.contains(message), "\(line): \(error)")
+        }
+        let after = try session.fingerprint() + session.workspace.store.sql("SELECT count(*) FROM evaluation_estimates").map { $0[0] }
+        #expect(after == before && after.last == "0")
+    }
+
+    @Test("completion offers the estimators not listed yet, and finished runs jobs after 'on'")
+    func completion() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e seed 3; world features 3 actions 4; set decisions 10; runs 2 days 2; step 1")
+        let source = CompletionSource.workspace(session.workspace, current: "e")
+        #expect(Command.complete("evaluate greedy estimators ips,d", source: source).candidates == ["ips,dm", "ips,dr"])
+        #expect(Command.complete("evaluate greedy estimators ", source: source).candidates == ["dm", "dr", "ips", "snips"])
+        #expect(Command.complete("evaluate greedy on ", source: source).candidates == ["1"])
+        #expect(Command.complete("evaluate greedy ci ", source: source).candidates == ["bootstrap", "normal"])
+        // `plot evaluation FILE TARGET`, with each word optional: the words go to the arguments they suit.
+        #expect(Command.outputFiles(in: "plot evaluation e.svg greedy; plot f.svg; plot greedy") == [0: "e.svg", 1: "f.svg"])
+    }
+}
