@@ -21,6 +21,8 @@ public enum ArgumentKind: Sendable {
     /// A file for the client to write, at a path with this extension (`.svg`): an optional one is
     /// left out when the word is not such a path but suits the next argument (`plot greedy ts:30`).
     case file(extension: String)
+    /// A file the command reads, at a path relative to the client's directory (`import logs FILE`).
+    case inputFile
     /// A command's name.
     case command
     /// A job's id (an integer from 1), completed from the jobs that can take this `role`.
@@ -302,7 +304,7 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
             throw .badValue("\(label) must end in .\(fileExtension), not '\(echo(token))'")
         }
         return (.word(token), 1)
-    case .experiment, .path, .command:
+    case .experiment, .path, .command, .inputFile:
         return (.word(token), 1)
     case .policy:
         return try PolicyWords.parse(tokens)

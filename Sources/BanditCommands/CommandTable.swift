@@ -22,7 +22,7 @@ extension Command {
         WorldCommand.command, SetCommand.command, SettingsCommand.command, PolicyCommand.command, DayCommand.command,
         FitCommand.command, StepCommand.command, ResetCommand.command, RunsCommand.command, CompareCommand.command,
         JobsCommand.command, ResumeCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
-        BetasCommand.command, LogCommand.command, EvaluateCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
+        BetasCommand.command, LogCommand.command, ImportCommand.command, EvaluateCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
         FormatCommand.command,
         HelpCommand.command, HistoryCommand.command, ShutdownCommand.command, QuitCommand.command,
     ]

@@ -124,7 +124,7 @@ extension Command {
         case .experiment: matching(source.experiments())
         case .job(let role): matching(source.jobs(role).map(String.init))
         case .command: matching(table.map(\.name))
-        case .path, .file: Completion(candidates: [], files: true)
+        case .path, .file, .inputFile: Completion(candidates: [], files: true)
         case .integer, .real, .name: Completion(candidates: [], files: false)
         }
     }

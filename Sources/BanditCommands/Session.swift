@@ -65,8 +65,15 @@ public final class Session: @unchecked Sendable {
     func currentWorld() throws -> (ExperimentRecord, World) {
         let experiment = try currentExperiment()
         guard let world = experiment.world else {
+            if let log = try workspace.store.importedLog(experimentID: experiment.id) { throw Self.noWorld(experiment, log) }
             throw CommandError.failed("experiment '\(experiment.name)' has no world yet: draw one with 'world'")
         }
         return (experiment, world)
+    }
+
+    /// An experiment of imported logs has no world: nothing can be simulated in it.
+    static func noWorld(_ experiment: ExperimentRecord, _ log: ImportedLog) -> CommandError {
+        .failed("experiment '\(experiment.name)' holds logs imported from \(log.file): it has no world to simulate "
+                + "('evaluate TARGET' estimates policies from the logs; 'new NAME' starts a simulated experiment)")
     }
 }

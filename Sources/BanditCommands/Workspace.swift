@@ -23,12 +23,15 @@ enum Effect: Sendable {
     /// Store an evaluation (`evaluate`, a read command: its handler computes without the writer lock,
     /// then this is applied under it); the reply says under which id it was stored.
     case recordEvaluation(EvaluationRecord)
+    /// Create an experiment holding imported logs (`import logs`, parsed by its handler without the
+    /// writer lock); the reply says what it holds.
+    case importLogs(ImportedLogs, file: String, name: String)
 
     /// The experiment whose stored state the effect changes, if any: refused while a job plays it.
     var experimentID: Int64? {
         switch self {
         // An evaluation adds rows of its own beside a job's: it does not touch what the job plays.
-        case .createExperiment, .use, .recordEvaluation: nil
+        case .createExperiment, .use, .recordEvaluation, .importLogs: nil
         case .save(let e, _), .replaceWorld(let e), .drop(let e), .fitLiveRun(let e): e.id
         case .startJob(let request): request.experiment.id
         }
@@ -109,8 +112,9 @@ public final class Workspace: @unchecked Sendable {
         return call.background ? start(job, session: call.session) : try play(job, call: call)
     }
 
-    /// Applies the effects of a read command (`evaluate` storing what it computed): under the writer
-    /// lock, but only once its handler, which may take long, is done.
+    /// Applies the effects of a command that is not flagged `mutating` but stores what it computed
+    /// (`evaluate`, `import`): under the writer lock, but only once its handler, which may take long,
+    /// is done.
     func record(_ call: Invocation, reply: Reply) throws -> Reply {
         guard !call.effects.isEmpty else { return reply }
         return try writer.withLock { try apply(call, reply: reply).0 }
@@ -144,6 +148,11 @@ public final class Workspace: @unchecked Sendable {
                 job = try prepare(request, command: call.text, background: call.background)
             case .use(let name):
                 call.session.current = name
+            case .importLogs(let logs, let file, let name):
+                let log = try store.importLogs(logs, file: file, name: name, seed: 0, generator: Generator(kind: .default, seed: 0))
+                reply = .text("imported \(countDecisions(log.decisions)) over \(counted(log.days, "day")) from \(file) into experiment \(name): "
+                              + "\(log.features) features (the constant included), \(counted(log.actions, "post")); "
+                              + "'evaluate TARGET' estimates policies from them")
             case .recordEvaluation(let evaluation):
                 let id = try store.recordEvaluation(evaluation)
                 reply = .sequence([reply, .text("stored as evaluation \(id): every run's figures are in the view 'evaluations' of "

@@ -134,7 +134,11 @@ public struct OffPolicyReport: Sendable, Equatable {
         case .bootstrap(let replicates, let seed):
             estimates = Self.bootstrap(decisions, values: values, replicates: replicates, seed: seed)
         }
-        effectiveSampleSize = weightSum * weightSum / weights.reduce(0) { $0 + $1 * $1 }
+        // No evaluated decision is one the target would make: nothing weighs, SNIPS is 0/0.
+        effectiveSampleSize = weightSum == 0 ? 0 : weightSum * weightSum / weights.reduce(0) { $0 + $1 * $1 }
+        if weightSum == 0 {
+            estimates[1] = OffPolicyEstimate(estimator: .snips, value: 0, standardError: 0, lower: 0, upper: 0)
+        }
         largestWeight = weights.max()!
         if decisions.allSatisfy({ $0.unsupported != nil }) {
             unsupported = decisions.reduce(0) { $0 + $1.unsupported! } / n
@@ -174,9 +178,13 @@ public struct OffPolicyReport: Sendable, Equatable {
             for (e, value) in Self.values(decisions, indices: indices).enumerated() { resampled[e].append(value) }
         }
         return OffPolicyEstimator.allCases.enumerated().map { e, estimator in
-            let sorted = resampled[e].sorted()
-            let mean = sorted.reduce(0, +) / Double(replicates)
-            let variance = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(replicates - 1)
+            // A resample without weight has no SNIPS (0/0): the percentiles are over those that have one.
+            let sorted = resampled[e].filter { !$0.isNaN }.sorted()
+            guard sorted.count >= 2 else {
+                return OffPolicyEstimate(estimator: estimator, value: values[e], standardError: 0, lower: values[e], upper: values[e])
+            }
+            let mean = sorted.reduce(0, +) / Double(sorted.count)
+            let variance = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sorted.count - 1)
             return OffPolicyEstimate(estimator: estimator, value: values[e], standardError: variance.squareRoot(),
                                      lower: percentile(sorted, 0.025), upper: percentile(sorted, 0.975))
         }
@@ -195,8 +203,10 @@ public struct OffPolicyReport: Sendable, Equatable {
     }
 
     /// Whether an estimator's number means anything here: those that weight logged rewards do not
-    /// when the target puts probability where the logs have none.
+    /// when the target puts probability where the logs have none, and SNIPS does not when no
+    /// evaluated decision carries any weight (Σw = 0: it is 0/0).
     public func isUsable(_ estimator: OffPolicyEstimator) -> Bool {
-        !estimator.needsSupport || (unsupported ?? 0) == 0
+        guard estimator != .snips || effectiveSampleSize > 0 else { return false }
+        return !estimator.needsSupport || (unsupported ?? 0) == 0
     }
 }

@@ -22,6 +22,8 @@ public struct ExperimentSummary: Sendable, Equatable {
     public var experiment: ExperimentRecord
     public var daysLogged: Int
     public var results: [String]
+    /// For an experiment of imported logs, the file they came from.
+    public var importedFrom: String?
 }
 
 public enum JobState: String, Sendable, CaseIterable {

@@ -172,8 +172,20 @@ enum Schema {
         ALTER TABLE checkpoints ADD COLUMN bag_key INTEGER NOT NULL DEFAULT 0;
         """,
         // 4 → 5: off-policy evaluations (`evaluate`): one row per evaluation, one per run, target
-        // and estimator, and a view that names them and sets each estimate against the truth.
+        // and estimator, and a view that names them and sets each estimate against the truth; and
+        // real logs (`import logs`): an experiment without a world whose one run holds the decisions
+        // of a CSV file (its runs row has the policy 'logged').
         """
+        CREATE TABLE imports (
+            experiment_id INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+            run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            file          TEXT NOT NULL,
+            features      INTEGER NOT NULL,
+            actions       INTEGER NOT NULL,
+            days          INTEGER NOT NULL,
+            decisions     INTEGER NOT NULL,
+            imported_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
         CREATE TABLE evaluation_sets (
             id            INTEGER PRIMARY KEY,
             experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,

@@ -59,7 +59,10 @@ extension Store {
                     .bind(1, record.id).rows { $0.int(0) }.first ?? 0
                 let labels = try c.statement("SELECT policy FROM results WHERE experiment_id = ? ORDER BY created_at, policy")
                     .bind(1, record.id).rows { $0.string(0) }
-                return ExperimentSummary(experiment: record, daysLogged: days, results: labels)
+                let imported = try c.statement("SELECT file, days FROM imports WHERE experiment_id = ?")
+                    .bind(1, record.id).rows { ($0.string("file"), $0.int("days")) }.first
+                return ExperimentSummary(experiment: record, daysLogged: days + (imported?.1 ?? 0), results: labels,
+                                         importedFrom: imported?.0)
             }
         }
     }

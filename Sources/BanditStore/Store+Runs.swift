@@ -6,7 +6,7 @@ extension Store {
     private static let runColumns = "id, experiment_id, job_id, policy, ordinal, status, days_played"
     private static let checkpointColumns = "days_played, fits, coefficients, generator, fitted_decisions, bag_key"
     private static let dayColumns = "day, decisions, mean_viewing_time, regret"
-    private static let decisionColumns = "day, context, action, propensity, viewing_time"
+    static let decisionColumns = "day, context, action, propensity, viewing_time"
 
     private func readRun(_ s: Statement) throws -> RunRecord {
         RunRecord(id: s.int64("id"), experimentID: s.int64("experiment_id"), jobID: s.optionalInt64("job_id"),
@@ -72,7 +72,7 @@ extension Store {
 
     /// A day's decisions, `decisionsPerStatement` rows per step of a multi-row INSERT whose run and
     /// day are the shared parameters ?1 and ?2 (callers hold the lock, inside a transaction).
-    private func insertDecisions(runID: Int64, day: Int, _ decisions: [Decision]) throws {
+    func insertDecisions(runID: Int64, day: Int, _ decisions: [Decision]) throws {
         var start = 0
         while start < decisions.count {
             let rows = min(Self.decisionsPerStatement, decisions.count - start)
@@ -280,7 +280,7 @@ extension Store {
 
     /// A decision row's columns (`decisionColumns`), looked up by name once per query instead of once
     /// per row: a run's decisions are read in bulk (`loadRun`, `log` of up to a million).
-    private struct DecisionColumns {
+    struct DecisionColumns {
         let day, context, action, propensity, viewingTime: Int32
 
         init(_ s: Statement) {

@@ -262,7 +262,8 @@ func reference(_ path: String) -> Double? {
 /// SQLite, the logging policy replayed, the target fitted, the truth enumerated, the rows stored) on
 /// the notebook's compare job and on a 1,000-run job; then the four estimators alone over 1,000 runs.
 func evaluation() throws {
-    for (command, runs) in [("compare greedy eps:0.1 ts:30 runs 10 days 14", 3 * 10), ("runs 1000 days 14", 1000)] {
+    for (command, runs, name) in [("compare greedy eps:0.1 ts:30 runs 10 days 14", 3 * 10, "the notebook's compare"),
+                                  ("runs 1000 days 14", 1000, "eps:0.1, 1,000 runs × 14 days")] {
         let directory = scratchDirectory()
         let store = try Store(directory: directory)
         let interpreter = Interpreter(session: Session(workspace: Workspace(store: store), workingDirectory: directory))
@@ -276,7 +277,7 @@ func evaluation() throws {
         }
         store.close()
         try? FileManager.default.removeItem(atPath: directory)
-        report("7. evaluate ts:30 on '\(command)' (\(runs) runs)", time, extra: String(format: "  %.2f ms per run", time * 1000 / Double(runs)))
+        report("7. evaluate ts:30 on \(name) (\(runs) runs)", time, extra: String(format: "  %.2f ms per run", time * 1000 / Double(runs)))
     }
     var rng = Xoshiro256(seed: 7)
     let logs = (0..<1000).map { _ in
@@ -287,11 +288,11 @@ func evaluation() throws {
     }
     var sink = 0.0
     let normal = try median(5) { for log in logs { sink += OffPolicyReport(log).estimates[3].value } }
-    report("7. IPS, SNIPS, DM, DR with normal intervals: 1,000 runs × 100 decisions", normal)
+    report("7. IPS, SNIPS, DM, DR, normal intervals: 1,000 × 100 decisions", normal)
     let bootstrap = try median(3) {
         for log in logs { sink += OffPolicyReport(log, interval: .bootstrap(replicates: 1000, seed: 1)).estimates[3].lower }
     }
-    report("7. the same with bootstrap intervals (1,000 resamples each)", bootstrap)
+    report("7. the same, bootstrap intervals (1,000 resamples each)", bootstrap)
     if sink.isNaN { print(sink) }
 }
 

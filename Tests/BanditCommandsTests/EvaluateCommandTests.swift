@@ -141,3 +141,84 @@ struct EvaluateCommandTests {
         #expect(Command.outputFiles(in: "plot evaluation e.svg greedy; plot f.svg; plot greedy") == [0: "e.svg", 1: "f.svg"])
     }
 }
+
+@Suite("import logs")
+struct ImportCommandTests {
+    @Test("the Open Bandit Dataset extract imports as an experiment without a world, and evaluate reads it")
+    func openBanditDataset() throws {
+        let directory = temporaryDirectory()
+        let session = try makeSession(directory)
+        defer { session.workspace.store.close() }
+        let csv = try Fixture.text("obd-random-all-extract", extension: "csv")
+        try csv.write(toFile: directory + "/obd.csv", atomically: true, encoding: .utf8)
+        let reply = session.must("import logs obd.csv as obd")
+        #expect(reply == "imported 1050 decisions over 7 days from obd.csv into experiment obd: 28 features (the constant included), 80 posts; "
+                + "'evaluate TARGET' estimates policies from them", "\(reply)")
+        #expect(session.current == "obd")
+        #expect(session.must("stats").contains("imported logs: 1050 decisions over 7 days from obd.csv, 28 features (the constant included), 80 posts"))
+        #expect(session.must("experiments").contains("imported: obd.csv"))
+        let store = session.workspace.store
+        let logged = try store.sql("SELECT count(*), min(policy), sum(action), sum(viewing_time) FROM decision_log WHERE experiment = 'obd'")[0]
+        #expect(logged[0] == "1050" && logged[1] == "logged" && Double(logged[2]) == Self.column(csv, "action").reduce(0, +)
+                && Double(logged[3]) == Self.column(csv, "reward").reduce(0, +), "\(logged)")
+        // Uniform logging (propensity 1/80): the uniform target's weights are exactly 1, so IPS is day 7's mean click.
+        session.must("evaluate uniform greedy")
+        let experiment = try #require(try store.experiment(named: "obd"))
+        let rows = try #require(try store.latestEvaluation(experimentID: experiment.id)).rows
+        let ips = try #require(rows.first { $0.target == .uniform && $0.estimate.estimator == .ips })
+        let day7 = zip(Self.column(csv, "day"), Self.column(csv, "reward")).filter { $0.0 == 7 }.map(\.1)
+        #expect(ips.decisions == 150 && ips.estimate.value == day7.reduce(0, +) / 150 && ips.largestWeight == 1 && ips.effectiveSampleSize == 150)
+        // Support is unknown, so everything is usable, except SNIPS (0/0) where no decision weighs.
+        #expect(rows.allSatisfy { $0.truth == nil && $0.unsupported == nil
+                && $0.usable == ($0.estimate.estimator != .snips || $0.effectiveSampleSize > 0) })
+        #expect(rows.allSatisfy { $0.estimate.value.isFinite && $0.estimate.lower.isFinite && $0.effectiveSampleSize.isFinite })
+        #expect(session.must("evaluate greedy train 3").contains("estimated from days 4–7 (600 decisions)"))
+        for line in ["world", "day", "evaluate greedy on 1"] {
+            #expect(session.refused(line).contains("obd.csv"), "\(line)")
+        }
+        session.must("drop obd")
+        #expect(try store.sql("SELECT count(*) FROM decisions") == [["0"]] && store.sql("SELECT count(*) FROM imports") == [["0"]])
+    }
+
+    @Test("a bad file is refused with its line numbers and nothing is imported")
+    func refusals() throws {
+        let directory = temporaryDirectory()
+        let session = try makeSession(directory)
+        defer { session.workspace.store.close() }
+        session.must("new e")
+        var csv = try Fixture.text("obd-random-all-extract", extension: "csv")
+        // Line 1,000 damaged: everything before it was good, and none of it is kept.
+        var lines = csv.split(separator: "\n", omittingEmptySubsequences: false)
+        lines[999] = lines[999].replacingOccurrences(of: ",0.0125,", with: ",0,")[...]
+        csv = lines.joined(separator: "\n")
+        try csv.write(toFile: directory + "/bad.csv", atomically: true, encoding: .utf8)
+        try Data([0x61, 0x63, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: directory + "/binary.csv"))
+        try FileManager.default.createDirectory(atPath: directory + "/folder", withIntermediateDirectories: true)
+        try "action,reward,propensity,x1\n1,1,0.5,1\n".write(toFile: directory + "/good.csv", atomically: true, encoding: .utf8)
+        let before = try session.fingerprint()
+        let cases: [(String, String)] = [
+            ("import logs bad.csv as obd", "bad.csv refused, nothing imported: line 1000: propensity must be a probability above 0 and at most 1, not '0'"),
+            ("import logs missing.csv as obd", "cannot read missing.csv: no such file"),
+            ("import logs folder as obd", "cannot read folder: not a regular file"),
+            ("import logs binary.csv as obd", "binary.csv is not UTF-8 text"),
+            ("import logs good.csv as e", "an experiment named 'e' exists already"),
+            ("import logs good.csv as 'a b'", "NAME must be 1 to 64 letters"),
+            ("import logs good.csv", "missing as"),
+            ("import data good.csv as x", "expected 'logs' here, not 'data'"),
+        ]
+        for (line, message) in cases {
+            let error = session.refused(line)
+            #expect(error.contains(message), "\(line): \(error)")
+        }
+        #expect(try session.fingerprint() == before && session.current == "e")
+        #expect(session.must("import logs good.csv as g").contains("imported 1 decision over 1 day"))
+        #expect(session.refused("evaluate greedy").contains("has 1 day: evaluate fits on some days and estimates on later ones"))
+    }
+
+    /// A numeric column of a CSV text, by header name.
+    static func column(_ csv: String, _ name: String) -> [Double] {
+        let lines = csv.split(separator: "\n")
+        let index = lines[0].split(separator: ",").firstIndex { $0 == name }!
+        return lines.dropFirst().map { Double($0.split(separator: ",")[index])! }
+    }
+}

@@ -133,6 +133,13 @@ struct EvaluationTests {
             #expect(abs(b.standardError - n.standardError) < 0.1 * n.standardError, "\(n.estimator)")
             #expect(abs(b.lower - n.lower) < 0.15 * half && abs(b.upper - n.upper) < 0.15 * half, "\(n.estimator): \(b) against \(n)")
         }
+        // A target that none of the logged decisions matches: nothing weighs, SNIPS (0/0) is unusable
+        // and no figure is NaN, with either interval.
+        let unmatched = decisions.map { var d = $0; d.targetProbability = 0; return d }
+        for report in [OffPolicyReport(unmatched), OffPolicyReport(unmatched, interval: .bootstrap(replicates: 50, seed: 2))] {
+            #expect(report.effectiveSampleSize == 0 && report.largestWeight == 0 && !report.isUsable(.snips) && report.isUsable(.ips))
+            #expect(report.estimates.allSatisfy { $0.value.isFinite && $0.lower.isFinite && $0.upper.isFinite && $0.standardError.isFinite })
+        }
         // The same seed, the same interval.
         #expect(OffPolicyReport(decisions, interval: .bootstrap(replicates: 200, seed: 3))
                 == OffPolicyReport(decisions, interval: .bootstrap(replicates: 200, seed: 3)))

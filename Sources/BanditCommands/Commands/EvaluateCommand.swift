@@ -14,7 +14,7 @@ enum EvaluateCommand {
     enum Interval: String, CaseIterable, Sendable { case normal, bootstrap }
 
     static let command = Command(
-        "evaluate", arguments: [targets, job, train, estimators, interval], flags: [.needsWorld],
+        "evaluate", arguments: [targets, job, train, estimators, interval], flags: [.needsExperiment],
         summary: "estimate target policies from logged runs (off-policy), against the truth",
         details: """
             Off-policy evaluation: what each TARGET policy would earn, estimated from decisions another policy \
@@ -41,7 +41,10 @@ enum EvaluateCommand {
         handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {
-        let (experiment, world) = try call.session.currentWorld()
+        let experiment = try call.session.currentExperiment()
+        let imported = experiment.world == nil ? try call.workspace.store.importedLog(experimentID: experiment.id) : nil
+        // Only a simulated experiment's world is needed past here; imported logs have none.
+        let world: World? = imported == nil ? try call.session.currentWorld().1 : nil
         let targets = call[Self.targets]
         var seen = Set<String>()
         for target in targets where !seen.insert(target.label).inserted {
@@ -49,10 +52,16 @@ enum EvaluateCommand {
         }
         let store = call.workspace.store
         let logs: EvaluatedLogs
-        if let id = call[Self.job] {
+        if let imported {
+            if let id = call[Self.job] {
+                throw CommandError.failed("experiment \(experiment.name) holds logs imported from \(imported.file), not jobs: evaluate them without 'on \(id)'")
+            }
+            logs = EvaluatedLogs(source: "the logs imported from \(imported.file)", runs: [], days: imported.days,
+                                 schedule: experiment.schedule, imported: imported)
+        } else if let id = call[Self.job] {
             logs = try jobLogs(id: Int64(id), experiment: experiment, store: store)
         } else {
-            logs = try liveLogs(experiment: experiment, world: world, store: store)
+            logs = try liveLogs(experiment: experiment, world: world!, store: store)
         }
         let train = call[Self.train] ?? logs.days - 1
         guard logs.days >= 2 else {
@@ -62,16 +71,16 @@ enum EvaluateCommand {
             throw CommandError.badValue("train must leave a day to evaluate: \(logs.source) has \(counted(logs.days, "day")), so train 1 to \(logs.days - 1)")
         }
         let setup = OffPolicyEvaluation.Setup(
-            targets: targets, train: train, features: world.features, actions: world.actions, ridge: logs.schedule.ridge,
-            bootstrap: call[Self.interval] == .bootstrap ? IntervalMethod.defaultReplicates : nil, world: world)
+            targets: targets, train: train, features: world?.features ?? imported!.features, actions: world?.actions ?? imported!.actions,
+            ridge: logs.schedule.ridge, bootstrap: call[Self.interval] == .bootstrap ? IntervalMethod.defaultReplicates : nil, world: world)
         let results = try evaluate(logs, setup: setup, world: world, store: store, call: call)
         let estimators = call[Self.estimators]
         var rows: [EvaluationRow] = []
-        for (run, perTarget) in zip(logs.runs, results) {
+        for (runID, perTarget) in zip(logs.runIDs, results) {
             for result in perTarget {
                 for estimate in result.report.estimates where estimators.contains(estimate.estimator) {
                     rows.append(EvaluationRow(
-                        runID: run.id, target: result.target, estimate: estimate, usable: result.report.isUsable(estimate.estimator),
+                        runID: runID, target: result.target, estimate: estimate, usable: result.report.isUsable(estimate.estimator),
                         decisions: result.report.decisions, effectiveSampleSize: result.report.effectiveSampleSize,
                         largestWeight: result.report.largestWeight, unsupported: result.report.unsupported, truth: result.truth))
                 }
@@ -81,8 +90,8 @@ enum EvaluateCommand {
             experimentID: experiment.id, jobID: logs.jobID, command: call.text, train: train, bootstrap: setup.bootstrap != nil, rows: rows)))
         let evaluated = results[0][0].report.decisions
         let days = train + 1 == logs.days ? "day \(logs.days)" : "days \(train + 1)–\(logs.days)"
-        let heading = "\(logs.source): targets fitted on days 1–\(train), estimated from \(days) (\(counted(evaluated, "decision"))\(logs.runs.count > 1 ? " per run" : ""))"
-        if logs.runs.count == 1 {
+        let heading = "\(logs.source): targets fitted on days 1–\(train), estimated from \(days) (\(counted(evaluated, "decision"))\(logs.runIDs.count > 1 ? " per run" : ""))"
+        if logs.runIDs.count == 1 {
             return runReport(results[0], estimators: estimators, heading: heading)
         }
         return summaryReport(results, runs: logs.runs, targets: targets, estimators: estimators, heading: heading)
@@ -96,7 +105,12 @@ enum EvaluateCommand {
         var runs: [RunRecord]
         var days: Int
         var schedule: Schedule
+        var imported: ImportedLog?
+
+        var runIDs: [Int64] { imported.map { [$0.runID] } ?? runs.map(\.id) }
     }
+
+
 
     private static func jobLogs(id: Int64, experiment: ExperimentRecord, store: Store) throws -> EvaluatedLogs {
         guard let job = try store.job(id: id), job.experimentID == experiment.id else {
@@ -111,7 +125,7 @@ enum EvaluateCommand {
         }
         let runs = try store.runs(jobID: id)
         return EvaluatedLogs(source: "job \(id) (\(job.command), \(counted(job.schedule.runs, "run")) per policy)", jobID: id, job: job,
-                             runs: runs, days: job.schedule.days, schedule: job.schedule)
+                             runs: runs, days: job.schedule.days, schedule: job.schedule, imported: nil)
     }
 
     private static func liveLogs(experiment: ExperimentRecord, world: World, store: Store) throws -> EvaluatedLogs {
@@ -119,15 +133,23 @@ enum EvaluateCommand {
             throw CommandError.failed("no live run to evaluate: play some days ('step 14'), or name a job ('evaluate ts:30 on J')")
         }
         return EvaluatedLogs(source: "the live run (\(record.policy.label))", jobID: nil, job: nil, runs: [record],
-                             days: try store.days(runID: record.id).count, schedule: experiment.schedule)
+                             days: try store.days(runID: record.id).count, schedule: experiment.schedule, imported: nil)
     }
 
     /// Every run's results by target, in `logs.runs` order: a job's runs replayed by the engine's
     /// scheduling rule (each run's start depends on the runs before it with `numpy`), on all cores.
     private static func evaluate(
-        _ logs: EvaluatedLogs, setup: OffPolicyEvaluation.Setup, world: World, store: Store, call: Invocation
+        _ logs: EvaluatedLogs, setup: OffPolicyEvaluation.Setup, world: World?, store: Store, call: Invocation
     ) throws -> [[OffPolicyEvaluation.TargetResult]] {
         let firstDay = setup.train + 1
+        guard let world else {
+            // Imported logs: no world, no replay; the logging policy's support is unknown.
+            let days = try store.loggedDecisions(logs.imported!)
+            guard days[setup.train...].reduce(0, { $0 + $1.count }) >= 2 else {
+                throw CommandError.failed("days \(firstDay)–\(logs.days) of \(logs.source) hold fewer than 2 decisions: nothing to estimate from")
+            }
+            return [OffPolicyEvaluation.evaluate(setup, logs: days, logging: nil, run: UInt64(logs.imported!.runID))]
+        }
         guard let job = logs.job else {
             let run = logs.runs[0]
             let stored = try store.loadRun(id: run.id, world: world)
@@ -207,6 +229,10 @@ enum EvaluateCommand {
                             rows: rows, footer: footer))
     }
 
+    /// Below this effective sample size a run's weighted estimates get a warning: their normal
+    /// intervals rest on too few decisions (a handful of large weights, or all-zero terms).
+    static let fewEffective = 30.0
+
     private static func oneDecimal(_ x: Double) -> String { String(format: "%.1f", x) }
 
     private static func truthCell(_ truth: PolicyValue?) -> Cell {
@@ -223,8 +249,11 @@ enum EvaluateCommand {
             line += "; \(oneDecimal(unsupported * 100))% of its probability is on posts the logging policy could not choose: "
                 + "IPS, SNIPS and DR are unusable"
         }
+        if report.effectiveSampleSize < Self.fewEffective {
+            line += "; with fewer than \(Int(Self.fewEffective)) effective decisions the intervals of IPS, SNIPS and DR mean little"
+        }
         if report.unsupported == nil {
-            line += "; the logging policy's support is unknown (its checkpoints do not restore it), so IPS, SNIPS and DR assume it"
+            line += "; the logging policy's support is unknown, so IPS, SNIPS and DR assume every post could be logged"
         }
         if let truth = result.truth, !truth.exact { line += "; truth by Monte Carlo (± its standard error)" }
         return line

@@ -11,7 +11,8 @@ enum ExperimentsCommand {
         guard !all.isEmpty else { return .text("no experiments yet: create one with 'new NAME'") }
         let rows = all.map { summary -> [Cell] in
             let e = summary.experiment
-            let world = e.world.map { Cell.text("d=\($0.features) K=\($0.actions) σ=\($0.noise)") } ?? .missing
+            let world = e.world.map { Cell.text("d=\($0.features) K=\($0.actions) σ=\($0.noise)") }
+                ?? summary.importedFrom.map { Cell.text("imported: \($0)") } ?? .missing
             return [.flag(e.name == call.session.current), .text(e.name), .text(e.kind.rawValue), .integer(Int(e.seed)), world,
                     .text(e.policy.label), .integer(summary.daysLogged),
                     summary.results.isEmpty ? .missing : .text(summary.results.joined(separator: " "))]

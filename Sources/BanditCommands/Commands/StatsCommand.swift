@@ -22,6 +22,9 @@ enum StatsCommand {
            case let summary = try store.summary(of: record, world: world), summary.days > 0 {
             replies.append(.table(try liveRunTable(summary, store: store)))
             replies.append(.text(Self.picksLine(summary.picks)))
+        } else if let log = try store.importedLog(experimentID: experiment.id) {
+            replies.append(.text("imported logs: \(countDecisions(log.decisions)) over \(counted(log.days, "day")) from \(log.file), "
+                                 + "\(log.features) features (the constant included), \(counted(log.actions, "post"))"))
         } else {
             replies.append(.text("live run: none yet (policy \(experiment.policy.label))"))
         }

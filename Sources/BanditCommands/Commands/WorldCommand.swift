@@ -21,6 +21,7 @@ enum WorldCommand {
 
     static func run(_ call: inout Invocation) throws -> Reply {
         var experiment = try call.session.currentExperiment()
+        if let log = try call.workspace.store.importedLog(experimentID: experiment.id) { throw Session.noWorld(experiment, log) }
         let previous = try call.workspace.store.results(experimentID: experiment.id).count
         let world = try World.draw(features: call[Self.features], actions: call[Self.actions], noise: call[Self.noise],
                                    using: &experiment.generator)
