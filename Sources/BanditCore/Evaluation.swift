@@ -46,9 +46,18 @@ public enum OffPolicyEvaluation {
     /// resamples) and resample the bootstrap's decisions: "evaluate".
     static let streamKey: UInt64 = 0x6576_616c_7561_7465
 
-    /// Evaluates every target on one run's logs (`logs[t − 1]` is day t's decisions, in order).
-    /// `run` numbers the streams the targets are fitted and resampled with, so that a run's figures do
-    /// not depend on which other runs are evaluated or in which order. Needs two evaluation decisions.
+    /// The stream a run's targets are fitted and resampled with: a function of what the run is (its
+    /// logging policy's label and its index among that policy's runs), never of the order in which
+    /// the store happened to record the runs, so that the same job evaluates to the same figures.
+    public static func stream(label: String, ordinal: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in label.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return SplitMix64.mix(hash ^ UInt64(ordinal))
+    }
+
+    /// Evaluates every target on one run's logs (`logs[t − 1]` is day t's decisions, in order), the
+    /// targets fitted and the bootstrap resampled from stream `run` (`stream(label:ordinal:)`).
+    /// Needs two evaluation decisions.
     public static func evaluate(_ setup: Setup, logs: [[Decision]], logging: LoggingDistributions?, run: UInt64) -> [TargetResult] {
         precondition(logs.count > setup.train)
         let d = setup.features, k = setup.actions

@@ -123,7 +123,11 @@ enum EvaluateCommand {
             throw CommandError.failed("job \(id) is \(job.state.rawValue): evaluate reads a finished job's runs"
                                       + (job.state.isResumable ? " ('resume \(id)' finishes it)" : ""))
         }
-        let runs = try store.runs(jobID: id)
+        // In the job's order of policies, then by ordinal: the order the store recorded them in
+        // depends on which thread started first.
+        let runs = try store.runs(jobID: id).sorted {
+            (job.policies.firstIndex(of: $0.policy) ?? 0, $0.ordinal) < (job.policies.firstIndex(of: $1.policy) ?? 0, $1.ordinal)
+        }
         return EvaluatedLogs(source: "job \(id) (\(job.command), \(counted(job.schedule.runs, "run")) per policy)", jobID: id, job: job,
                              runs: runs, days: job.schedule.days, schedule: job.schedule, imported: nil)
     }
@@ -148,7 +152,8 @@ enum EvaluateCommand {
             guard days[setup.train...].reduce(0, { $0 + $1.count }) >= 2 else {
                 throw CommandError.failed("days \(firstDay)–\(logs.days) of \(logs.source) hold fewer than 2 decisions: nothing to estimate from")
             }
-            return [OffPolicyEvaluation.evaluate(setup, logs: days, logging: nil, run: UInt64(logs.imported!.runID))]
+            return [OffPolicyEvaluation.evaluate(setup, logs: days, logging: nil,
+                                                 run: OffPolicyEvaluation.stream(label: Store.loggedPolicyLabel, ordinal: 0))]
         }
         guard let job = logs.job else {
             let run = logs.runs[0]
@@ -157,7 +162,8 @@ enum EvaluateCommand {
             let distributions = OffPolicyEvaluation.replay(
                 world: world, policy: run.policy, ridge: logs.schedule.ridge, warmup: logs.schedule.warmup, checkpoints: checkpoints,
                 days: stored.days, logged: stored.history, from: firstDay)
-            return [OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions, run: UInt64(run.id))]
+            return [OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions,
+                                                 run: OffPolicyEvaluation.stream(label: run.policy.label, ordinal: 0))]
         }
         let byKey = Dictionary(logs.runs.map { ("\($0.policy.label)#\($0.ordinal)", $0) }, uniquingKeysWith: { first, _ in first })
         let oracle = world.oracle().best
@@ -181,7 +187,8 @@ enum EvaluateCommand {
                 throw CommandError.failed("run \(run.id) (\(policy.label) #\(slot.ordinal + 1)) does not replay as logged: its logs were "
                                           + "not written by this version of bandit, so the logging policy's support is unknown")
             }
-            let results = OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions, run: UInt64(run.id))
+            let results = OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions,
+                                                       run: OffPolicyEvaluation.stream(label: policy.label, ordinal: slot.ordinal))
             progress?(JobProgress(label: "evaluate", done: done.add(job.schedule.days), total: total))
             return ((run, results), end)
         }
@@ -272,7 +279,7 @@ enum EvaluateCommand {
             let own = zip(runs, results).filter { $0.0.policy == policy }.map(\.1)
             for summary in OffPolicySummary.summarise(own, targets: targets) where estimators.contains(summary.estimator) {
                 var row: [Cell] = [.text(policy.label), .text(summary.target.label), .text(summary.estimator.rawValue),
-                                   .text("\(summary.usableRuns)/\(summary.runs)")]
+                                   .integer(summary.runs), .integer(summary.usableRuns)]
                 guard summary.usableRuns > 0 else {
                     rows.append(row + [.text("unusable")] + Array(repeating: Cell.missing, count: 6))
                     continue
@@ -302,10 +309,11 @@ enum EvaluateCommand {
                 footer.append(line)
             }
         }
-        footer.append("bias = mean(estimate − truth) ± its standard error over runs; relative error = mean |estimate − truth| / truth; "
+        footer.append("usable: runs where the estimator means something (IPS, SNIPS and DR need the target's support in the logs); "
+                      + "over those, bias = mean(estimate − truth) ± its standard error; relative error = mean |estimate − truth| / truth; "
                       + "coverage = share of runs whose 95% interval held the truth; mean se = the runs' own standard errors")
         return .table(Table(title: "evaluate on " + heading,
-                            headers: ["logging", "target", "estimator", "runs", "mean estimate", "mean truth", "bias", "rmse",
+                            headers: ["logging", "target", "estimator", "runs", "usable", "mean estimate", "mean truth", "bias", "rmse",
                                       "relative error", "coverage", "mean se"],
                             rows: rows, footer: footer))
     }

@@ -76,6 +76,7 @@ enum PlotCommand {
         let rows = evaluation.rows.filter { $0.target == target }
         let runs = try evaluation.jobID.map { try store.runs(jobID: $0) } ?? []
         let logging = Dictionary(runs.map { ($0.id, $0.policy) }, uniquingKeysWith: { first, _ in first })
+        // The rows are stored in the job's order of policies, then by run: the groups and their points follow it.
         var groups: [(policy: Policy?, rows: [EvaluationRow])] = []
         for row in rows {
             let policy = logging[row.runID]
