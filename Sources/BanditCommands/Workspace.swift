@@ -231,6 +231,12 @@ public final class Workspace: @unchecked Sendable {
                running: registry.running.map(\.footprint))
     }
 
+    /// Refuses work that a read command does itself (`evaluate`) when its footprint does not fit
+    /// what is left of the limits beside the running jobs.
+    func checkBudget(_ footprint: Footprint, work: String) throws {
+        try writer.withLock { try budget().check(footprint, work: work, path: store.path) }
+    }
+
     /// Decisions the experiment's live run has logged so far (0 when it has none).
     private func loggedDecisions(_ experiment: ExperimentRecord) throws -> Int {
         if let cached = live[experiment.id] { return cached.run.recommender.counts.reduce(0, +) }

@@ -83,6 +83,29 @@ public struct Footprint: Sendable, Equatable {
         return (memory, coefficients)
     }
 
+    /// Off-policy evaluation of `targets` on runs of `decisionsPerRun` decisions, `trained` of them
+    /// fitting the targets, `concurrent` runs at a time: each holds its log, its logging policy
+    /// replayed (`logging`, nil for imported logs), every target fitted, and per distinct context of
+    /// the evaluated days the distributions (the logging policy's, each target's, the model's).
+    /// Writes one row per run, target and estimator.
+    public static func evaluation(
+        features: Int, actions: Int, logging: [Policy]?, targets: [Policy], decisionsPerRun: Int, trained: Int, runs: Int,
+        concurrent: Int
+    ) -> Footprint {
+        let decisions = Double(decisionsPerRun), evaluated = Double(decisionsPerRun - trained)
+        let replay = (logging ?? []).map {
+            Recommender.bytes(policy: $0, features: features, actions: actions, decisionsLogged: decisions, reproducesNotebook: false)
+        }.max() ?? 0
+        let fitted = targets.reduce(0.0) {
+            $0 + Recommender.bytes(policy: $1, features: features, actions: actions, decisionsLogged: Double(trained), reproducesNotebook: false)
+        }
+        let distributions = evaluated * Double(actions) * 8 * Double(targets.count + 2)
+        let perRun = replay + fitted + distributions + decisions * Double(MemoryLayout<Decision>.stride) * 2
+            + evaluated * Double(MemoryLayout<EvaluatedDecision>.stride)
+        let rows = Double(runs) * Double(targets.count) * Double(OffPolicyEstimator.allCases.count)
+        return Footprint(memory: clamp(Double(process) + Double(max(1, concurrent)) * perRun), disk: clamp(rows * 160), largestValue: 0)
+    }
+
     static func clamp(_ bytes: Double) -> Int { bytes >= Double(Int.max) ? Int.max : Int(bytes.rounded(.up)) }
 }
 

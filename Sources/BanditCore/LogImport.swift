@@ -27,14 +27,24 @@ public struct ImportedLogs: Sendable, Equatable {
     /// of them, in any order); optionally `day` (from 1, never decreasing). Throws with the line
     /// numbers of the first bad rows; nothing is kept of a refused file.
     public static func parse(csv text: String) throws(LogImportError) -> ImportedLogs {
-        // Split on bytes: as Characters, "\r\n" is one (and grapheme breaking is slow on large files).
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes -> Substring in
-            let line = Substring(bytes)
-            return line.utf8.last == UInt8(ascii: "\r") ? Substring(line.utf8.dropLast()) : line
+        var text = text
+        do {
+            // On the bytes: as Characters, "\r\n" is one, and grapheme breaking is slow on large files.
+            return try text.withUTF8 { try parse(Bytes(buffer: $0)) }
+        } catch let error as LogImportError {
+            throw error
+        } catch {
+            preconditionFailure("parsing throws only LogImportError: \(error)")
         }
-        while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
+    }
+
+    private static func parse(_ bytes: Bytes) throws(LogImportError) -> ImportedLogs {
+        var lines = bytes.lines()
+        while let last = lines.last, bytes.isBlank(last) { lines.removeLast() }
         guard let headerLine = lines.first else { throw .header("the file is empty: it needs a header line (\(columnHelp))") }
-        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { unquote($0).lowercased() }
+        var fields: [Range<Int>] = []
+        bytes.fields(of: headerLine, into: &fields)
+        let header = fields.map { bytes.text($0).lowercased() }
         let layout = try Layout(header)
         guard lines.count - 1 <= maximumRows else {
             throw .header("\(lines.count - 1) rows: an import takes at most \(maximumRows)")
@@ -45,13 +55,13 @@ public struct ImportedLogs: Sendable, Equatable {
         for (offset, line) in lines.enumerated().dropFirst() {
             let number = offset + 1
             guard errors.count < errorsShown else { break }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            bytes.fields(of: line, into: &fields)
             guard fields.count == header.count else {
                 errors.append("line \(number): \(fields.count) fields where the header has \(header.count)")
                 continue
             }
             do throws(LogImportError) {
-                let (day, decision) = try layout.read(fields)
+                let (day, decision) = try layout.read(fields, of: bytes)
                 guard day >= days.count else {
                     throw .row("day \(day) comes after day \(days.count): days must not decrease")
                 }
@@ -69,10 +79,76 @@ public struct ImportedLogs: Sendable, Equatable {
         return ImportedLogs(features: features, actions: highestAction + 1, days: days)
     }
 
-    private static func unquote(_ field: Substring) -> String {
-        var text = field.trimmingCharacters(in: .whitespaces)
-        if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = String(text.dropFirst().dropLast()) }
-        return text
+    /// The file's bytes, and how lines and fields are cut from them.
+    private struct Bytes {
+        let buffer: UnsafeBufferPointer<UInt8>
+        static let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r"), comma = UInt8(ascii: ",")
+        static let quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+
+        /// Each line's range, without its "\n" or "\r\n".
+        func lines() -> [Range<Int>] {
+            var lines: [Range<Int>] = [], start = 0
+            for index in buffer.indices where buffer[index] == Self.newline {
+                lines.append(start..<(index > start && buffer[index - 1] == Self.carriageReturn ? index - 1 : index))
+                start = index + 1
+            }
+            lines.append(start..<buffer.count)
+            return lines
+        }
+
+        func isBlank(_ range: Range<Int>) -> Bool {
+            range.allSatisfy { [Self.space, Self.tab, Self.carriageReturn].contains(buffer[$0]) }
+        }
+
+        /// The comma-separated fields of a line, each without surrounding blanks and double quotes.
+        func fields(of line: Range<Int>, into fields: inout [Range<Int>]) {
+            fields.removeAll(keepingCapacity: true)
+            var start = line.lowerBound
+            for index in line where buffer[index] == Self.comma {
+                fields.append(trimmed(start..<index))
+                start = index + 1
+            }
+            fields.append(trimmed(start..<line.upperBound))
+        }
+
+        private func trimmed(_ range: Range<Int>) -> Range<Int> {
+            var (low, high) = (range.lowerBound, range.upperBound)
+            while low < high, buffer[low] == Self.space || buffer[low] == Self.tab { low += 1 }
+            while high > low, buffer[high - 1] == Self.space || buffer[high - 1] == Self.tab { high -= 1 }
+            if high - low >= 2, buffer[low] == Self.quote, buffer[high - 1] == Self.quote { (low, high) = (low + 1, high - 1) }
+            return low..<high
+        }
+
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self) }
+
+        /// Decimal digits only (no sign), or nil; nil beyond UInt64.
+        func unsigned(_ range: Range<Int>) -> UInt64? {
+            guard !range.isEmpty else { return nil }
+            var value: UInt64 = 0
+            for index in range {
+                let digit = buffer[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = times.addingReportingOverflow(UInt64(digit))
+                guard !overflow, !carry else { return nil }
+                value = sum
+            }
+            return value
+        }
+
+        func integer(_ range: Range<Int>) -> Int? { unsigned(range).flatMap { $0 <= UInt64(Int.max) ? Int($0) : nil } }
+
+        func double(_ range: Range<Int>) -> Double? { range.isEmpty ? nil : Double(text(range)) }
+
+        /// "0" or "1".
+        func bit(_ range: Range<Int>) -> Bool? {
+            guard range.count == 1 else { return nil }
+            switch buffer[range.lowerBound] {
+            case UInt8(ascii: "0"): return false
+            case UInt8(ascii: "1"): return true
+            default: return nil
+            }
+        }
     }
 
     /// Where each column is, from the header.
@@ -126,36 +202,34 @@ public struct ImportedLogs: Sendable, Equatable {
 
         static var help: String { ImportedLogs.columnHelp }
 
-        func read(_ fields: [Substring]) throws(LogImportError) -> (day: Int, decision: Decision) {
-            func text(_ column: Int) -> String { ImportedLogs.unquote(fields[column]) }
-            guard let action = Int(text(action)), (0..<ImportedLogs.maximumActions).contains(action) else {
-                throw .row("action must be a post from 0 to \(ImportedLogs.maximumActions - 1), not '\(text(action))'")
+        func read(_ fields: [Range<Int>], of bytes: Bytes) throws(LogImportError) -> (day: Int, decision: Decision) {
+            guard let action = bytes.integer(fields[action]), action < ImportedLogs.maximumActions else {
+                throw .row("action must be a post from 0 to \(ImportedLogs.maximumActions - 1), not '\(bytes.text(fields[action]))'")
             }
-            guard let reward = Double(text(reward)), reward.isFinite else {
-                throw .row("reward must be a finite number, not '\(text(reward))'")
+            guard let reward = bytes.double(fields[reward]), reward.isFinite else {
+                throw .row("reward must be a finite number, not '\(bytes.text(fields[reward]))'")
             }
-            guard let propensity = Double(text(propensity)), propensity > 0, propensity <= 1 else {
-                throw .row("propensity must be a probability above 0 and at most 1, not '\(text(propensity))'")
+            guard let propensity = bytes.double(fields[propensity]), propensity > 0, propensity <= 1 else {
+                throw .row("propensity must be a probability above 0 and at most 1, not '\(bytes.text(fields[propensity]))'")
             }
             var day = 1
             if let column = self.day {
-                guard let value = Int(text(column)), value >= 1, value <= 1_000_000 else {
-                    throw .row("day must be an integer from 1 to 1000000, not '\(text(column))'")
+                guard let value = bytes.integer(fields[column]), value >= 1, value <= 1_000_000 else {
+                    throw .row("day must be an integer from 1 to 1000000, not '\(bytes.text(fields[column]))'")
                 }
                 day = value
             }
             var context: UInt64 = 1
             if let columns = featureColumns {
                 for (j, column) in columns.enumerated() {
-                    switch text(column) {
-                    case "0": break
-                    case "1": context |= 1 << UInt64(j + 1)
-                    default: throw .row("x\(j + 1) must be 0 or 1, not '\(text(column))'")
+                    guard let set = bytes.bit(fields[column]) else {
+                        throw .row("x\(j + 1) must be 0 or 1, not '\(bytes.text(fields[column]))'")
                     }
+                    if set { context |= 1 << UInt64(j + 1) }
                 }
             } else if let column = self.context {
-                guard let mask = UInt64(text(column)), mask & 1 == 1 else {
-                    throw .row("context must be a bit mask with bit 0 (the constant feature) set, not '\(text(column))'")
+                guard let mask = bytes.unsigned(fields[column]), mask & 1 == 1 else {
+                    throw .row("context must be a bit mask with bit 0 (the constant feature) set, not '\(bytes.text(fields[column]))'")
                 }
                 context = mask
             }

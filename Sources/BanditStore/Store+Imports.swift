@@ -58,20 +58,6 @@ extension Store {
 
     /// An imported log's decisions, day by day (a day with none is empty).
     public func loggedDecisions(_ log: ImportedLog) throws(StoreError) -> [[Decision]] {
-        try reading { c in
-            var days = [[Decision]](repeating: [], count: log.days)
-            let query = try c.statement("SELECT \(Self.decisionColumns) FROM decisions WHERE run_id = ? ORDER BY day, idx")
-            query.bind(1, log.runID)
-            defer { query.reset() }
-            let columns = DecisionColumns(query)
-            while try query.step() {
-                let (day, decision) = columns.read(query)
-                guard (1...log.days).contains(day) else {
-                    throw StoreError.corrupt(path: path, detail: "imported log of experiment \(log.experimentID): a decision on day \(day) of \(log.days)")
-                }
-                days[day - 1].append(decision)
-            }
-            return days
-        }
+        try decisions(runID: log.runID, days: log.days)
     }
 }

@@ -212,6 +212,26 @@ extension Store {
         }
     }
 
+    /// A run's decisions on days 1...`days`, day by day in logged order (a day with none is empty),
+    /// without its checkpoints: what off-policy evaluation reads of a finished run or an imported log.
+    public func decisions(runID: Int64, days: Int) throws(StoreError) -> [[Decision]] {
+        try reading { c in
+            var history = [[Decision]](repeating: [], count: days)
+            let query = try c.statement("SELECT \(Self.decisionColumns) FROM decisions WHERE run_id = ? ORDER BY day, idx")
+            query.bind(1, runID)
+            defer { query.reset() }
+            let columns = DecisionColumns(query)
+            while try query.step() {
+                let (day, decision) = columns.read(query)
+                guard (1...days).contains(day) else {
+                    throw StoreError.corrupt(path: path, detail: "run \(runID): a decision on day \(day) of \(days)")
+                }
+                history[day - 1].append(decision)
+            }
+            return history
+        }
+    }
+
     /// A run as `stats` shows it, from its per-day rows and its latest checkpoint: never a scan of
     /// its decisions (except once for picks checkpointed before schema version 2).
     public func summary(of run: RunRecord, world: World) throws(StoreError) -> RunSummary {

@@ -279,6 +279,29 @@ func evaluation() throws {
         try? FileManager.default.removeItem(atPath: directory)
         report("7. evaluate ts:30 on \(name) (\(runs) runs)", time, extra: String(format: "  %.2f ms per run", time * 1000 / Double(runs)))
     }
+    // Real logs: a CSV of a million rows (10 days, 50 posts, 20 binary features) read, checked and stored.
+    let directory = scratchDirectory()
+    var csv = "day,action,reward,propensity," + (1...20).map { "x\($0)" }.joined(separator: ",") + "\n"
+    var draws = Xoshiro256(seed: 11)
+    for row in 0..<1_000_000 {
+        csv += "\(row / 100_000 + 1),\(draws.nextInt(below: 50)),\(draws.nextDouble()),0.02"
+        for _ in 0..<20 { csv += draws.nextInt(below: 2) == 1 ? ",1" : ",0" }
+        csv += "\n"
+    }
+    try csv.write(toFile: directory + "/logs.csv", atomically: true, encoding: .utf8)
+    var imports = 0
+    let importTime = try median(3) {
+        let store = try Store(directory: directory)
+        defer { store.close() }
+        let interpreter = Interpreter(session: Session(workspace: Workspace(store: store), workingDirectory: directory))
+        imports += 1
+        for outcome in interpreter.run("import logs logs.csv as logs\(imports)") where outcome.error != nil {
+            throw CommandError.failed("import: \(outcome.error!)")
+        }
+    }
+    try? FileManager.default.removeItem(atPath: directory)
+    report("7. import logs: 1,000,000 rows × 20 features (\(csv.utf8.count / 1_000_000) MB)", importTime, decisions: 1_000_000)
+
     var rng = Xoshiro256(seed: 7)
     let logs = (0..<1000).map { _ in
         (0..<100).map { _ in

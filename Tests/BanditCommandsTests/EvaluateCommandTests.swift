@@ -112,6 +112,15 @@ struct EvaluateCommandTests {
         #expect(Set(replies).count == 1, "\(replies)")
     }
 
+    @Test("with the numpy generator, whose runs continue each other's stream, every run replays")
+    func numpyJob() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new n rng numpy seed 17; world features 4 actions 6; set decisions 30; compare greedy ts:5 eps:0.2 runs 4 days 3")
+        #expect(session.must("evaluate eps:0.1 on 1").contains("stored as evaluation 1"))
+        #expect(try session.workspace.store.sql("SELECT count(DISTINCT run), count(truth) FROM evaluations") == [["12", "48"]])
+    }
+
     @Test("bad requests are refused with one line and store nothing")
     func refusals() throws {
         let session = try makeSession()
@@ -140,6 +149,23 @@ struct EvaluateCommandTests {
         }
         let after = try session.fingerprint() + session.workspace.store.sql("SELECT count(*) FROM evaluation_estimates").map { $0[0] }
         #expect(after == before && after.last == "0")
+        // A job of a world since replaced, by one of other sizes or of the same: its runs do not replay in this one.
+        for sizes in ["features 3 actions 5", "features 3 actions 4"] {
+            session.must("world \(sizes)")
+            #expect(session.refused("evaluate greedy on 3").contains("does not replay as logged: the world was replaced since the job ran"))
+        }
+    }
+
+    @Test("an evaluation over the memory limit is refused before it starts, with its estimate")
+    func budget() throws {
+        let session = try BudgetTests.session(memory: 200_000_000)
+        defer { session.workspace.store.close() }
+        session.must("new e; world features 12 actions 1000; set decisions 20; step 2")
+        let before = try session.fingerprint()
+        let error = session.refused("evaluate ts:10000 greedy")
+        #expect(error.contains("evaluate ts:10000 greedy needs about") && error.contains("the limit is 200 MB"), "\(error)")
+        #expect(try session.fingerprint() == before)
+        #expect(session.must("evaluate greedy").contains("stored as evaluation 1"))
     }
 
     @Test("completion offers the estimators not listed yet, and finished runs jobs after 'on'")

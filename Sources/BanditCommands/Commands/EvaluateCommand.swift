@@ -73,6 +73,13 @@ enum EvaluateCommand {
         let setup = OffPolicyEvaluation.Setup(
             targets: targets, train: train, features: world?.features ?? imported!.features, actions: world?.actions ?? imported!.actions,
             ridge: logs.schedule.ridge, bootstrap: call[Self.interval] == .bootstrap ? IntervalMethod.defaultReplicates : nil, world: world)
+        let decisionsPerRun = logs.imported?.decisions ?? logs.schedule.decisionsPerDay * logs.days
+        let trained = logs.imported == nil ? logs.schedule.decisionsPerDay * train : decisionsPerRun / 2
+        let footprint = Footprint.evaluation(
+            features: setup.features, actions: setup.actions, logging: logs.imported == nil ? (logs.job?.policies ?? logs.runs.map(\.policy)) : nil,
+            targets: targets, decisionsPerRun: decisionsPerRun, trained: min(trained, decisionsPerRun), runs: logs.runIDs.count,
+            concurrent: logs.job == nil ? 1 : Experiment.availableThreads)
+        try call.workspace.checkBudget(footprint, work: "evaluate \(targets.map(\.label).joined(separator: " "))")
         let results = try evaluate(logs, setup: setup, world: world, store: store, call: call)
         let estimators = call[Self.estimators]
         var rows: [EvaluationRow] = []
@@ -179,15 +186,18 @@ enum EvaluateCommand {
             guard let run = byKey["\(policy.label)#\(slot.ordinal)"] else {
                 throw CommandError.failed("job \(job.id) has no run \(slot.ordinal + 1) of \(policy.label): its runs are incomplete")
             }
-            let stored = try store.loadRun(id: run.id, world: world)
-            let (distributions, end) = OffPolicyEvaluation.replay(
-                world: world, policy: policy, start: start, schedule: job.schedule, oracleValue: oracle, logged: stored.history,
-                from: firstDay)
+            let history = try store.decisions(runID: run.id, days: job.schedule.days)
+            let fits = history.allSatisfy { $0.allSatisfy { $0.action < world.actions && $0.context >> UInt64(world.features) == 0 } }
+            let (distributions, end) = fits
+                ? OffPolicyEvaluation.replay(world: world, policy: policy, start: start, schedule: job.schedule, oracleValue: oracle,
+                                             logged: history, from: firstDay)
+                : (nil, start)
             guard let distributions else {
-                throw CommandError.failed("run \(run.id) (\(policy.label) #\(slot.ordinal + 1)) does not replay as logged: its logs were "
-                                          + "not written by this version of bandit, so the logging policy's support is unknown")
+                throw CommandError.failed("run \(run.id) (\(policy.label) #\(slot.ordinal + 1)) of job \(job.id) does not replay as logged: "
+                                          + "the world was replaced since the job ran ('world'), or another version of bandit wrote its logs; "
+                                          + "either way its logging policy cannot be recovered, and the truth would be another world's")
             }
-            let results = OffPolicyEvaluation.evaluate(setup, logs: stored.history, logging: distributions,
+            let results = OffPolicyEvaluation.evaluate(setup, logs: history, logging: distributions,
                                                        run: OffPolicyEvaluation.stream(label: policy.label, ordinal: slot.ordinal))
             progress?(JobProgress(label: "evaluate", done: done.add(job.schedule.days), total: total))
             return ((run, results), end)

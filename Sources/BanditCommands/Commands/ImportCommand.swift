@@ -52,6 +52,10 @@ enum ImportCommand {
         guard size <= maximumBytes else {
             throw CommandError.failed("\(echo(path)) is \(formatBytes(size)): an import reads at most \(formatBytes(maximumBytes))")
         }
+        // Reading holds the bytes, the text and the parsed decisions (32 bytes for a row of at least
+        // ten); the store adds about 31 bytes per decision. Both at most about three times the file.
+        try call.workspace.checkBudget(Footprint(memory: Footprint.process + 3 * size, disk: 3 * size, largestValue: 0),
+                                       work: "import logs \(echo(path))")
         let data: Data
         do {
             data = try Data(contentsOf: url)
