@@ -112,6 +112,17 @@ struct EvaluateCommandTests {
         #expect(Set(replies).count == 1, "\(replies)")
     }
 
+    @Test("the live run is not evaluated while a job plays it; a runs job of the same experiment is no obstacle")
+    func whileAJobPlays() throws {
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e seed 2; world features 4 actions 6; set decisions 20; step 3; runs 2 days 3")
+        session.must("set decisions 200000; day 200 &")
+        #expect(session.refused("evaluate greedy").contains("job 3 is playing e: 'wait 3' or 'cancel 3' first"))
+        #expect(session.must("evaluate greedy on 2").contains("stored as evaluation 1"))
+        session.must("cancel 3; wait 3")
+    }
+
     @Test("with the numpy generator, whose runs continue each other's stream, every run replays")
     func numpyJob() throws {
         let session = try makeSession()
@@ -218,7 +229,9 @@ struct ImportCommandTests {
             #expect(session.refused(line).contains("obd.csv"), "\(line)")
         }
         session.must("drop obd")
-        #expect(try store.sql("SELECT count(*) FROM decisions") == [["0"]] && store.sql("SELECT count(*) FROM imports") == [["0"]])
+        // Its decisions, its import and its evaluations go with it.
+        #expect(try store.sql("SELECT (SELECT count(*) FROM decisions), (SELECT count(*) FROM imports), (SELECT count(*) FROM evaluation_sets), "
+                              + "(SELECT count(*) FROM evaluation_estimates)") == [["0", "0", "0", "0"]])
     }
 
     @Test("a bad file is refused with its line numbers and nothing is imported")

@@ -61,6 +61,11 @@ enum EvaluateCommand {
         } else if let id = call[Self.job] {
             logs = try jobLogs(id: Int64(id), experiment: experiment, store: store)
         } else {
+            // A job playing the live run commits its days as it goes: evaluate what it leaves once it ends.
+            if let running = call.workspace.registry.playing(experimentID: experiment.id),
+               try store.job(id: running.jobID)?.kind != .runs {
+                throw running.conflict
+            }
             logs = try liveLogs(experiment: experiment, world: world!, store: store)
         }
         let train = call[Self.train] ?? logs.days - 1
@@ -165,6 +170,9 @@ enum EvaluateCommand {
         guard let job = logs.job else {
             let run = logs.runs[0]
             let stored = try store.loadRun(id: run.id, world: world)
+            guard stored.history.count == logs.days else {
+                throw CommandError.failed("the live run changed while evaluate read it: try again")
+            }
             let checkpoints = try store.checkpoints(runID: run.id, world: world)
             let distributions = OffPolicyEvaluation.replay(
                 world: world, policy: run.policy, ridge: logs.schedule.ridge, warmup: logs.schedule.warmup, checkpoints: checkpoints,
@@ -318,6 +326,9 @@ enum EvaluateCommand {
                 }
                 footer.append(line)
             }
+        }
+        if results.contains(where: { $0.contains { $0.truth?.exact == false } }) {
+            footer.append("the truth is a Monte Carlo estimate (more than 20 random features): its standard error is in the view 'evaluations'")
         }
         footer.append("usable: runs where the estimator means something (IPS, SNIPS and DR need the target's support in the logs); "
                       + "over those, bias = mean(estimate − truth) ± its standard error; relative error = mean |estimate − truth| / truth; "
