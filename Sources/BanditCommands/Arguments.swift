@@ -23,6 +23,8 @@ public enum ArgumentKind: Sendable {
     case file(extension: String)
     /// A file the command reads, at a path relative to the client's directory (`import logs FILE`).
     case inputFile
+    /// The rest of the line, word by word, which the handler parses (`sweep plan compare ...`).
+    case rest
     /// A command's name.
     case command
     /// A job's id (an integer from 1), completed from the jobs that can take this `role`.
@@ -247,6 +249,13 @@ extension Argument where Value == Policy {
     }
 }
 
+extension Argument where Value == [String] {
+    /// Every word left on the line, as typed.
+    static func rest(_ name: String, help: String) -> Self {
+        Self(name, .rest, optional: true, repeating: true, help: help) { values in values.map(BanditCommands.word) }
+    }
+}
+
 extension Argument where Value == [Policy] {
     /// Any number of policies, each once (a repeated one is left out), in the order given.
     static func policies(_ name: String, optional: Bool, help: String) -> Self {
@@ -304,7 +313,7 @@ func parseArgument(_ spec: ArgumentSpec, _ tokens: ArraySlice<String>) throws(Co
             throw .badValue("\(label) must end in .\(fileExtension), not '\(echo(token))'")
         }
         return (.word(token), 1)
-    case .experiment, .path, .command, .inputFile:
+    case .experiment, .path, .command, .inputFile, .rest:
         return (.word(token), 1)
     case .policy:
         return try PolicyWords.parse(tokens)

@@ -21,7 +21,7 @@ extension Command {
         NewCommand.command, UseCommand.command, ExperimentsCommand.command, DropCommand.command, SeedCommand.command,
         WorldCommand.command, SetCommand.command, SettingsCommand.command, PolicyCommand.command, DayCommand.command,
         FitCommand.command, StepCommand.command, ResetCommand.command, RunsCommand.command, CompareCommand.command,
-        JobsCommand.command, ResumeCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
+        JobsCommand.command, ResumeCommand.command, SweepCommand.command, ShardCommand.command, WaitCommand.command, CancelCommand.command, StatsCommand.command,
         BetasCommand.command, LogCommand.command, ImportCommand.command, EvaluateCommand.command, PlotCommand.command, ExportCommand.command, CheckCommand.command,
         FormatCommand.command,
         HelpCommand.command, HistoryCommand.command, ShutdownCommand.command, QuitCommand.command,

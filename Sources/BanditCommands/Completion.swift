@@ -125,7 +125,7 @@ extension Command {
         case .job(let role): matching(source.jobs(role).map(String.init))
         case .command: matching(table.map(\.name))
         case .path, .file, .inputFile: Completion(candidates: [], files: true)
-        case .integer, .real, .name: Completion(candidates: [], files: false)
+        case .integer, .real, .name, .rest: Completion(candidates: [], files: false)
         }
     }
 }

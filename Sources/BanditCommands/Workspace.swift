@@ -26,12 +26,17 @@ enum Effect: Sendable {
     /// Create an experiment holding imported logs (`import logs`, parsed by its handler without the
     /// writer lock); the reply says what it holds.
     case importLogs(ImportedLogs, file: String, name: String)
+    /// Play shard `index` of a sweep plan in this store, creating its experiment and job the first
+    /// time and continuing them after (a requeued or restarted shard); the reply is the job's.
+    case playShard(SweepSpec, index: Int)
+    /// Merge a sweep's shard stores into an experiment (`sweep merge`); the reply says what it holds.
+    case mergeSweep(SweepSpec, shards: [String], into: String, create: Bool, decisions: Bool, partial: Bool)
 
     /// The experiment whose stored state the effect changes, if any: refused while a job plays it.
     var experimentID: Int64? {
         switch self {
         // An evaluation adds rows of its own beside a job's: it does not touch what the job plays.
-        case .createExperiment, .use, .recordEvaluation, .importLogs: nil
+        case .createExperiment, .use, .recordEvaluation, .importLogs, .playShard, .mergeSweep: nil
         case .save(let e, _), .replaceWorld(let e), .drop(let e), .fitLiveRun(let e): e.id
         case .startJob(let request): request.experiment.id
         }
@@ -46,10 +51,12 @@ enum JobRequest: Sendable {
     case live(ExperimentRecord, days: Int, fitting: Bool)
     /// Continue a stopped job (`resume`).
     case resume(ExperimentRecord, JobRecord)
+    /// Shard `index` of a sweep plan: its slice of each policy's runs (`shard`).
+    case shard(ExperimentRecord, SweepSpec, index: Int)
 
     var experiment: ExperimentRecord {
         switch self {
-        case .runs(let e, _, _), .live(let e, _, _), .resume(let e, _): e
+        case .runs(let e, _, _), .live(let e, _, _), .resume(let e, _), .shard(let e, _, _): e
         }
     }
 }
@@ -146,6 +153,18 @@ public final class Workspace: @unchecked Sendable {
                 reply = try fitLiveRun(experiment)
             case .startJob(let request):
                 job = try prepare(request, command: call.text, background: call.background)
+            case .playShard(let spec, let index):
+                let experiment = try shardExperiment(spec)
+                call.session.current = experiment.name
+                if let started = try store.shardJob(plan: spec.plan, index: index) {
+                    if started.state == .finished {
+                        reply = .text("shard \(index) of plan \(spec.plan) has played its runs already (job \(started.id)): nothing to do")
+                    } else {
+                        job = try prepare(.resume(experiment, started), command: call.text, background: call.background)
+                    }
+                } else {
+                    job = try prepare(.shard(experiment, spec, index: index), command: call.text, background: call.background)
+                }
             case .use(let name):
                 call.session.current = name
             case .importLogs(let logs, let file, let name):
@@ -153,6 +172,15 @@ public final class Workspace: @unchecked Sendable {
                 reply = .text("imported \(countDecisions(log.decisions)) over \(counted(log.days, "day")) from \(file) into experiment \(name): "
                               + "\(log.features) features (the constant included), \(counted(log.actions, "post")); "
                               + "'evaluate TARGET' estimates policies from them")
+            case .mergeSweep(let spec, let shards, let name, let create, let decisions, let partial):
+                let merged = try store.mergeSweep(spec, shards: shards, into: name, create: create, decisions: decisions, partial: partial)
+                let total = spec.policies.count * spec.runs
+                reply = .sequence([
+                    .text("merged plan \(spec.plan) into experiment \(name) as job \(merged.jobID): \(merged.runs) of \(total) runs"
+                          + (partial ? " (partial: 'sweep merge' again once every shard is done replaces it)" : "")
+                          + (decisions ? ", \(countDecisions(merged.decisions))" : ", without their decisions")),
+                    .table(Reports.resultsTable(merged.curves, oracle: (try? spec.world())?.oracle().best)),
+                ])
             case .recordEvaluation(let evaluation):
                 let id = try store.recordEvaluation(evaluation)
                 reply = .sequence([reply, .text("stored as evaluation \(id): every run's figures are in the view 'evaluations' of "
@@ -160,6 +188,24 @@ public final class Workspace: @unchecked Sendable {
             }
         }
         return (reply, job, dropped)
+    }
+
+    /// The experiment a shard plays in, created with the plan's world the first time; an experiment
+    /// of that name with another world is refused (a shard needs a state directory of its own).
+    private func shardExperiment(_ spec: SweepSpec) throws -> ExperimentRecord {
+        let world = try spec.world(), generator = try spec.generator()
+        var experiment = try store.experiment(named: spec.experiment)
+            ?? store.createExperiment(name: spec.experiment, seed: spec.seed, generator: generator)
+        if experiment.world == nil {
+            experiment.world = world
+            experiment.schedule = try spec.schedule()
+            try store.save(experiment)
+        }
+        guard experiment.world == world else {
+            throw CommandError.failed("experiment '\(spec.experiment)' of \(store.path) has another world than plan \(spec.plan)'s: "
+                                      + "a shard plays in a state directory of its own")
+        }
+        return experiment
     }
 
     /// An experiment just dropped: its name and the decisions it had logged.
@@ -266,13 +312,20 @@ public final class Workspace: @unchecked Sendable {
         case .live(_, let days, _):
             return Footprint.live(world: world, policy: experiment.policy, decisionsPerDay: experiment.schedule.decisionsPerDay,
                                   days: days, logged: try loggedDecisions(experiment), kind: experiment.kind)
+        case .shard(_, let spec, let index):
+            var schedule = try spec.schedule()
+            schedule.runs = spec.slices[index].count
+            return Footprint.job(world: world, policies: try spec.policyList(), schedule: schedule, kind: experiment.kind,
+                                 threads: executor.threads)
         case .resume(_, let job):
             let left = max(0, job.daysTotal - job.daysDone)
             if job.kind != .runs {
                 return Footprint.live(world: world, policy: job.policies[0], decisionsPerDay: job.schedule.decisionsPerDay,
                                       days: left, logged: try loggedDecisions(experiment), kind: experiment.kind)
             }
-            var whole = Footprint.job(world: world, policies: job.policies, schedule: job.schedule, kind: experiment.kind,
+            var schedule = job.schedule
+            if let ordinals = job.ordinals { schedule.runs = ordinals.count }
+            var whole = Footprint.job(world: world, policies: job.policies, schedule: schedule, kind: experiment.kind,
                                       threads: executor.threads)
             whole.disk = Int(Double(whole.disk) * Double(left) / Double(max(1, job.daysTotal)))
             return whole
@@ -300,6 +353,10 @@ public final class Workspace: @unchecked Sendable {
                                       schedule: schedule, startGenerator: experiment.generator, kind: fitting ? .step : .day,
                                       liveRunID: started.record.id)
             run = started
+        case .shard(_, let spec, let index):
+            job = try store.createJob(experimentID: experiment.id, command: spec.command, policies: try spec.policyList(),
+                                      schedule: try spec.schedule(), startGenerator: try spec.generator(),
+                                      ordinals: spec.slices[index], shard: ShardIdentity(plan: spec.plan, index: index, count: spec.shards.count))
         case .resume(_, let stopped):
             job = stopped
             if job.kind != .runs {

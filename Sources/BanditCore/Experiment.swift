@@ -122,13 +122,21 @@ public enum Experiment {
     ///
     /// Returns outcomes by policy then run, or nil when a run stopped early; the first error thrown
     /// by `play` stops the runs not yet started and is rethrown.
+    ///
+    /// `ordinals` restricts the runs to a slice of each policy's (a shard of a sweep, see `SweepPlan`):
+    /// run r still uses the stream (key, r), so it comes out as it would in the whole job. Only with
+    /// `default`, whose runs do not depend on each other; outcomes are then by policy, then by
+    /// ordinal within the slice.
     public static func scheduleRuns<Outcome: Sendable, Failure: Error>(
-        policies: Int, runs: Int, generator: inout Generator, threads: Int,
+        policies: Int, runs: Int, ordinals: Range<Int>? = nil, generator: inout Generator, threads: Int,
         play: @Sendable (_ slot: RunSlot, _ start: Generator) throws(Failure) -> (Outcome, end: Generator)?
     ) throws(Failure) -> [[Outcome]]? {
         let failure = FirstError<Failure>()
+        let slice = ordinals ?? 0..<runs
+        precondition(slice.lowerBound >= 0 && slice.upperBound <= runs)
         switch generator {
         case .numpy:
+            precondition(ordinals == nil, "a slice of a job's runs needs independent streams (the default generator)")
             let start = generator
             let played = parallelRuns(count: policies, threads: threads) { p -> (outcomes: [Outcome], end: Generator)? in
                 var stream = start, outcomes = [Outcome]()
@@ -151,11 +159,13 @@ public enum Experiment {
             return played.map { $0!.outcomes }
         case .fast(var master):
             let key = master.next()
-            let played = parallelRuns(count: policies * runs, threads: threads) { index -> Outcome? in
+            let count = slice.count
+            let played = parallelRuns(count: policies * count, threads: threads) { index -> Outcome? in
                 guard !failure.isSet else { return nil }
-                let stream = Generator.fast(Xoshiro256(key: key, stream: UInt64(index % runs)))
+                let ordinal = slice.lowerBound + index % count
+                let stream = Generator.fast(Xoshiro256(key: key, stream: UInt64(ordinal)))
                 do throws(Failure) {
-                    return try play(RunSlot(policy: index / runs, ordinal: index % runs), stream)?.0
+                    return try play(RunSlot(policy: index / count, ordinal: ordinal), stream)?.0
                 } catch {
                     failure.record(error)
                     return nil
@@ -164,7 +174,7 @@ public enum Experiment {
             if let error = failure.error { throw error }
             guard played.allSatisfy({ $0 != nil }) else { return nil }
             generator = .fast(master)
-            return (0..<policies).map { p in played[(p * runs)..<((p + 1) * runs)].map { $0! } }
+            return (0..<policies).map { p in played[(p * count)..<((p + 1) * count)].map { $0! } }
         }
     }
 

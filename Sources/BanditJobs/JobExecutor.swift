@@ -187,8 +187,8 @@ private struct Play: Sendable {
         let stop = StopLatch(shouldStop)
         let daily: [[[Double]]]?
         do {
-            daily = try Experiment.scheduleRuns(policies: policies.count, runs: job.schedule.runs, generator: &generator,
-                                                threads: threads) { slot, start throws in
+            daily = try Experiment.scheduleRuns(policies: policies.count, runs: job.schedule.runs, ordinals: job.ordinals,
+                                                generator: &generator, threads: threads) { slot, start throws in
                 try play(policies[slot.policy], ordinal: slot.ordinal, fresh: start, existing: existing[Self.key(policies[slot.policy], slot.ordinal)],
                          oracle: oracle, commits: commits, stop: stop)
             }
@@ -199,7 +199,8 @@ private struct Play: Sendable {
         if let failure = commits.finish() { throw failure }
         guard let daily else { return .stopped(stop.reason ?? .interrupted) }
         let curves = policies.indices.map { Curve(label: policies[$0].label, dailyMeans: daily[$0]) }
-        try store.finishJob(job, curves: curves, experimentGenerator: generator)
+        // A shard's curves are of its runs only: the sweep's come from merging every shard.
+        try store.finishJob(job, curves: job.ordinals == nil ? curves : [], experimentGenerator: generator)
         return .finished(curves)
     }
 

@@ -62,6 +62,9 @@ public struct JobRecord: Sendable, Equatable {
     public var message: String?
     /// How many times in a row the process died while it ran, without completing a day in between.
     public var crashes: Int
+    /// The ordinals of each policy's runs this job plays, when it is a shard of a sweep (nil: all
+    /// `schedule.runs` of them).
+    public var ordinals: Range<Int>?
 
     /// Deaths in a row after which a job is no longer resumed automatically.
     public static let crashLimit = 2

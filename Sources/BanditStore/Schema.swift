@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 5
+    static let version = 6
 
     /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
     /// table is read. Files made before it was set have 0 and are recognised by their tables.
@@ -223,6 +223,25 @@ enum Schema {
             JOIN evaluation_sets s ON s.id = x.evaluation_id
             JOIN runs u ON u.id = x.run_id
             JOIN experiments e ON e.id = s.experiment_id;
+        """,
+        // 5 → 6: sweeps. A shard's job plays a slice of each policy's runs (first_ordinal and
+        // ordinal_count; NULL: all of them), and says which plan and shard it is; a merged sweep is a
+        // finished job of the experiment, with the plan it came from and how many runs it holds.
+        """
+        ALTER TABLE jobs ADD COLUMN first_ordinal INTEGER;
+        ALTER TABLE jobs ADD COLUMN ordinal_count INTEGER;
+        CREATE TABLE sweep_shards (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            plan   TEXT NOT NULL,
+            shard  INTEGER NOT NULL,
+            shards INTEGER NOT NULL
+        );
+        CREATE TABLE sweep_merges (
+            job_id  INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            plan    TEXT NOT NULL,
+            runs    INTEGER NOT NULL,
+            partial INTEGER NOT NULL
+        );
         """,
     ]
 }

@@ -91,7 +91,7 @@ extension Store {
         }
     }
 
-    private func writeExperiment(_ experiment: ExperimentRecord, on connection: Connection) throws {
+    func writeExperiment(_ experiment: ExperimentRecord, on connection: Connection) throws {
         let update = try connection.statement("""
             UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
                 decisions_per_day = ?, days = ?, runs = ?, warmup = ?, ridge = ?, policy = ? WHERE id = ?

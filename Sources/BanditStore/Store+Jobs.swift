@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let jobColumns =
-        "id, experiment_id, command, policies, runs, days, decisions_per_day, warmup, ridge, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes"
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, warmup, ridge, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes, first_ordinal, ordinal_count"
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
@@ -15,27 +15,34 @@ extension Store {
                                warmup: s.int("warmup"), ridge: s.double("ridge")),
             startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
             state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
-            resumed: s.int("resumed"), message: s.optionalString("message"), crashes: s.int("crashes"))
+            resumed: s.int("resumed"), message: s.optionalString("message"), crashes: s.int("crashes"),
+            ordinals: s.optionalInt64("first_ordinal").map { first in Int(first)..<(Int(first) + s.int("ordinal_count")) })
     }
 
-    /// Records a job about to run: R runs × D days for each policy, from the given generator.
+    /// Records a job about to run: R runs × D days for each policy, from the given generator (only
+    /// the runs numbered `ordinals` of each policy, for a shard of a sweep).
     public func createJob(
         experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator,
-        kind: JobKind = .runs, liveRunID: Int64? = nil
+        kind: JobKind = .runs, liveRunID: Int64? = nil, ordinals: Range<Int>? = nil, shard: ShardIdentity? = nil
     ) throws(StoreError) -> JobRecord {
         try transaction { connection in
-            let total = policies.count * schedule.runs * schedule.days
+            let total = policies.count * (ordinals?.count ?? schedule.runs) * schedule.days
             try statement("""
                 INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
-                                  warmup, ridge, start_generator, state, days_total)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                                  warmup, ridge, start_generator, state, days_total, first_ordinal, ordinal_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)
                 """).bind([
                     experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
                     schedule.days, schedule.decisionsPerDay, schedule.warmup, schedule.ridge, GeneratorBlob.encode(startGenerator), total,
+                    ordinals?.lowerBound, ordinals?.count,
                 ]).run()
+            if let shard {
+                try statement("INSERT INTO sweep_shards (job_id, plan, shard, shards) VALUES (?, ?, ?, ?)")
+                    .bind([connection.lastInsertRowID, shard.plan, shard.index, shard.count]).run()
+            }
             return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
                              liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
-                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil, crashes: 0)
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil, crashes: 0, ordinals: ordinals)
         }
     }
 
@@ -90,5 +97,28 @@ extension Store {
     private func markFinished(jobID: Int64) throws {
         try statement("UPDATE jobs SET state = 'finished', days_done = days_total, message = NULL, updated_at = \(Self.now) WHERE id = ?")
             .bind(1, jobID).run()
+    }
+
+    /// The job that plays shard `index` of sweep plan `plan` in this store, if it was started.
+    public func shardJob(plan: String, index: Int) throws(StoreError) -> JobRecord? {
+        try reading { c in
+            try c.statement("""
+                SELECT \(Self.jobColumns.split(separator: ",").map { "j." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM jobs j JOIN sweep_shards s ON s.job_id = j.id WHERE s.plan = ? AND s.shard = ?
+                """).bind(1, plan).bind(2, index).rows(readJob).first
+        }
+    }
+}
+
+/// Which shard of which sweep plan a job plays.
+public struct ShardIdentity: Sendable, Equatable {
+    public var plan: String
+    public var index: Int
+    public var count: Int
+
+    public init(plan: String, index: Int, count: Int) {
+        self.plan = plan
+        self.index = index
+        self.count = count
     }
 }

@@ -24,6 +24,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case noSuchJob(Int64)
     case closed(path: String)
     case database(path: String, detail: String)
+    /// A sweep plan already merged in full into the experiment, as job `job`.
+    case sweepMerged(plan: String, job: Int64)
 
     public var description: String {
         switch self {
@@ -60,6 +62,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noSuchJob(let id): "no job \(id)"
         case .closed(let path): "\(path) is closed"
         case .database(let path, let detail): "\(path): \(detail)"
+        case .sweepMerged(let plan, let job): "plan \(plan) is merged already, as job \(job): 'sweep merge DIR as NAME' merges it into another experiment"
         }
     }
 

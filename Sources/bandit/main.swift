@@ -5,7 +5,7 @@ import BanditServer
 import Foundation
 
 let usage = """
-    usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [--format FORMAT] [-c 'CMD; CMD'] [SCRIPT]
+    usage: bandit [--state-dir DIR] [-e NAME] [--no-daemon] [--keep-going] [--format FORMAT] [-c 'CMD; CMD' | SCRIPT | shard PLAN INDEX]
            bandit --help | --man | --version
 
     A contextual-bandit recommender simulator. On a terminal, a REPL: type 'help' for the commands.
@@ -20,6 +20,7 @@ let usage = """
                        start in experiment NAME (default: $BANDIT_EXPERIMENT; the REPL: the
                        experiment it used last in this state directory)
       -c 'CMD; CMD'    run these commands and exit
+      shard PLAN INDEX play shard INDEX of a sweep plan (what sweep.sbatch runs)
       --no-daemon      run the engine in this process (one-shot scripts)
       --keep-going     in a script, report errors and go on (the rest of the line too)
       --format FORMAT  write replies as table (default), json (one object per line) or csv
@@ -73,6 +74,13 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "--version":
             print("bandit \(BanditVersion.number)")
             exit(0)
+        case "shard" where options.script == nil && options.commands == nil:
+            // `bandit ... shard PLAN INDEX`: what a Slurm array task runs, the command's words as arguments.
+            guard let line = ParsedCommand(words: ["shard"] + rest, background: false).line else {
+                fail("shard takes a plan's path and an index without quotes in them")
+            }
+            options.commands = line
+            rest = []
         default:
             guard !argument.hasPrefix("-"), options.script == nil else { fail("unknown option '\(argument)'\n\(usage)") }
             options.script = argument
