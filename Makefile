@@ -5,8 +5,9 @@ PREFIX ?= /usr/local
 # Which build `make install` copies (release unless told otherwise).
 CONFIGURATION ?= release
 APT_PACKAGES := libreadline-dev libsqlite3-dev
-# The tests also drive the REPL under tmux and check the man page with groff.
-TEST_PACKAGES := $(APT_PACKAGES) tmux groff-base
+# The tests also drive the REPL under tmux, check the man page with groff, and start a one-node
+# Slurm cluster (slurm-wlm, munge) to play a sweep as a job array.
+TEST_PACKAGES := $(APT_PACKAGES) tmux groff-base slurm-wlm munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps install-packages build release run test test-tsan bench man install install-files clean
@@ -26,7 +27,7 @@ install-packages:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }; \
 	fi
 
 build: deps
@@ -45,7 +46,7 @@ test: test-deps
 # The suites where threads meet (daemon, clients, jobs, the store's writer and readers), under
 # ThreadSanitizer, in a build of their own. Every process they start (daemons, clients) writes its
 # reports to TSAN_REPORTS; any report fails the run.
-TSAN_SUITES := \.(ConcurrencyTests|DaemonTests|DaemonLifetimeTests|ConnectionTests|SecurityTests|ClientFilesTests|CrashLoopTests|WireTests|LiveJobTests|JobGeneratorTests|JobStateCommandTests|StoreTests|FaultTests|DamageTests|EvaluateCommandTests)/
+TSAN_SUITES := \.(ConcurrencyTests|DaemonTests|DaemonLifetimeTests|ConnectionTests|SecurityTests|ClientFilesTests|CrashLoopTests|WireTests|LiveJobTests|JobGeneratorTests|JobStateCommandTests|StoreTests|FaultTests|DamageTests|EvaluateCommandTests|SweepTests)/
 TSAN_REPORTS := $(CURDIR)/.build-tsan/reports
 test-tsan: test-deps
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)

@@ -31,7 +31,7 @@ let package = Package(
         // Charts: a plot spec in, a terminal drawing or an SVG document out. No I/O.
         .target(name: "BanditPlot"),
         // The command language: one table drives parsing, help, completion and the man page.
-        .target(name: "BanditCommands", dependencies: ["BanditCore", "BanditStore", "BanditJobs"]),
+        .target(name: "BanditCommands", dependencies: ["BanditCore", "BanditStore", "BanditJobs", "CBanditSystem"]),
         // Peer credentials and detached process start, which Swift cannot reach on Linux.
         .target(name: "CBanditSystem"),
         // The daemon as a library: socket, versioned protocol, sessions, jobs, recovery, signals.

@@ -22,6 +22,13 @@ public enum ManPage {
             .RB [ \\-c
             .IR "'CMD; CMD'" ]
             .RI [ SCRIPT ]
+            .br
+            .B bandit
+            .RB [ \\-\\-state\\-dir
+            .IR DIR ]
+            .RB [ \\-\\-no\\-daemon ]
+            .B shard
+            .I PLAN INDEX
             .SH DESCRIPTION
             .B bandit
             simulates a contextual\\-bandit recommender day by day. Users described by binary features arrive
@@ -254,6 +261,12 @@ public enum ManPage {
             .TP
             .I SCRIPT
             Run the commands of this file and exit.
+            .TP
+            .BI "shard " "PLAN INDEX"
+            Play shard INDEX of the sweep plan PLAN (a sweep.json) and exit: the command
+            .B shard
+            with its words as arguments, what each task of a plan's sweep.sbatch runs
+            .RB ( "bandit \\-\\-no\\-daemon \\-\\-state\\-dir DIR/shard\\-I shard DIR/sweep.json I" ).
             .TP
             .BR \\-h ", " \\-\\-help
             Print usage and exit.

@@ -228,40 +228,31 @@ enum SweepCommand {
     /// progress from the shard stores; Ctrl-C stops them (each at a day boundary, so that starting
     /// them again continues).
     private static func playLocally(_ spec: SweepSpec, directory: String, bandit: String, call: Invocation) throws {
-        var processes: [Process] = []
+        var children: [ChildProcess] = []
         for index in spec.shards.indices {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: bandit)
-            process.arguments = ["--no-daemon", "--state-dir", shardDirectory(directory, index), "shard",
-                                 directory + "/" + SweepSpec.fileName, "\(index)"]
-            let log = directory + "/logs/shard-\(index).out"
-            FileManager.default.createFile(atPath: log, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: log) else { throw CommandError.failed("cannot write \(log)") }
-            process.standardOutput = handle
-            process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
             do {
-                try process.run()
+                children.append(try ChildProcess.start(bandit, ["--no-daemon", "--state-dir", shardDirectory(directory, index), "shard",
+                                                                directory + "/" + SweepSpec.fileName, "\(index)"],
+                                                       output: directory + "/logs/shard-\(index).out"))
             } catch {
-                for started in processes { started.interrupt() }
-                throw CommandError.failed("cannot start \(bandit): \(error.localizedDescription)")
+                for child in children { child.signal(SIGINT) }
+                throw error
             }
-            processes.append(process)
         }
         let total = spec.policies.count * spec.runs * spec.days
         var stopped = false
-        while processes.contains(where: \.isRunning) {
+        while children.indices.map({ children[$0].isRunning() }).contains(true) {
             if !stopped && call.shouldStop() {
                 // SIGINT: each shard stops at its next day boundary, as a Ctrl-C would stop it.
-                for process in processes where process.isRunning { process.interrupt() }
+                for child in children { child.signal(SIGINT) }
                 stopped = true
             }
             call.progress?(JobProgress(label: "sweep \(spec.plan)", done: min(total - 1, daysDone(spec, directory: directory)), total: total))
-            Thread.sleep(forTimeInterval: 0.2)
+            usleep(200_000)
         }
         call.progress?(JobProgress(label: "sweep \(spec.plan)", done: total, total: total))
-        let failed = processes.enumerated().filter { $0.element.terminationStatus != 0 }.map(\.offset)
         if stopped { throw CommandError.failed("sweep stopped; 'sweep plan' is done: 'sweep status \(directory)' says where each shard is") }
+        let failed = children.indices.filter { children[$0].status != 0 }
         guard failed.isEmpty else {
             throw CommandError.failed("shard\(failed.count == 1 ? "" : "s") \(failed.map(String.init).joined(separator: ", ")) failed: "
                                       + "see \(directory)/logs/shard-\(failed[0]).out")
@@ -319,7 +310,7 @@ enum SweepCommand {
         let path = resolve(directory, workingDirectory: call.session.workingDirectory)
         let spec = try readSpec(path, workingDirectory: call.session.workingDirectory)
         let reports = reports(spec, directory: path)
-        let queue = slurmQueue(plan: spec.plan)
+        let (queue, queueNote) = slurmQueue(plan: spec.plan)
         let rows: [[Cell]] = reports.map { report in
             let slice = spec.slices[report.index]
             let what: String
@@ -332,7 +323,7 @@ enum SweepCommand {
         }
         let done = reports.count(where: \.isDone)
         var footer = ["\(done) of \(counted(reports.count, "shard")) done"]
-        if queue == nil { footer.append("(squeue is not on the PATH: the Slurm column is empty)") }
+        if let queueNote { footer.append(queueNote) }
         if done < reports.count { footer.append("play one again: " + rerunCommand(directory: path, index: "I")) }
         return .table(Table(title: "plan \(spec.plan): \(spec.command), \(counted(spec.runs, "run")) per policy", headers: ["shard", "runs", "state", "days", "slurm"],
                             rows: rows, footer: footer))
@@ -342,26 +333,26 @@ enum SweepCommand {
         "bandit --no-daemon --state-dir \(shellQuoted(directory))/shard-\(index) shard \(shellQuoted(directory + "/" + SweepSpec.fileName)) \(index)"
     }
 
-    /// The Slurm array's tasks of this plan by index (`squeue`), or nil when Slurm is not here.
-    static func slurmQueue(plan: String) -> [Int: String]? {
+    /// The Slurm array's tasks of this plan by index (`squeue`), or why there are none to show.
+    static func slurmQueue(plan: String) -> (tasks: [Int: String]?, note: String?) {
         let squeue = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
             .map { "\($0)/squeue" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let squeue else { return nil }
-        let process = Process(), pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: squeue)
-        process.arguments = ["--noheader", "--array", "--name=bandit-\(plan)", "--format=%K %T"]
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        guard let squeue else { return (nil, "squeue is not on the PATH: no Slurm column") }
+        let result: (status: Int32, output: String)
+        do {
+            result = try ChildProcess.run(squeue, ["--noheader", "--array", "--name=bandit-\(plan)", "--format=%K %T"], timeout: 10)
+        } catch {
+            return (nil, "squeue did not start: \(Interpreter.message(error))")
+        }
+        guard result.status == 0 else {
+            return (nil, "squeue failed: " + (result.output.split(separator: "\n").first.map(String.init) ?? "status \(result.status)"))
+        }
         var tasks: [Int: String] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for line in result.output.split(separator: "\n") {
             let fields = line.split(separator: " ")
             if fields.count == 2, let index = Int(fields[0]) { tasks[index] = fields[1].lowercased() }
         }
-        return tasks
+        return (tasks, nil)
     }
 
     // MARK: merge
