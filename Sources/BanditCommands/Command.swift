@@ -18,6 +18,8 @@ public struct Command: Sendable {
         public static let needsWorld = Flags(rawValue: 8)
         /// Leaves the REPL.
         public static let quits = Flags(rawValue: 16)
+        /// Not a job, but takes `&` itself: it starts work that goes on without it (`sweep plan ... local &`).
+        public static let detaches = Flags(rawValue: 32)
     }
 
     public let name: String

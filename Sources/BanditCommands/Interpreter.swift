@@ -57,8 +57,9 @@ public struct Interpreter: Sendable {
         do {
             let command = try Command.resolve(parsed.words[0])
             let arguments = try bind(parsed.words.dropFirst(), to: command)
-            if parsed.background && !command.isJob {
-                throw CommandError.usage("only jobs (runs, compare, day, step, resume) run in the background ('&'); \(command.name) does not")
+            if parsed.background && !command.isJob && !command.flags.contains(.detaches) {
+                throw CommandError.usage("only jobs (runs, compare, day, step, resume) and 'sweep plan ... local' run in the background ('&'); "
+                                         + "\(command.name) does not")
             }
             if command.flags.contains(.needsWorld) { _ = try session.currentWorld() }
             if command.flags.contains(.needsExperiment) { _ = try session.currentExperiment() }

@@ -39,7 +39,7 @@ extension Store {
         let path = directory + "/" + databaseName
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         do {
-            let connection = try ShardFile(path: path)
+            guard let connection = try ShardFile(opening: path) else { return [] }
             defer { connection.close() }
             return try connection.shards()
         } catch let error as StoreError {
@@ -145,9 +145,28 @@ private final class ShardFile {
     let connection: Connection
     let path: String
 
-    init(path: String) throws {
+    /// The shard store at `path`, or nil while its shard is still creating it (no application id yet).
+    convenience init?(opening path: String) throws {
+        try self.init(path: path, creating: true)
+        // bandit sets the application id last, in the transaction that creates the schema.
+        if try connection.integer("PRAGMA application_id") ?? 0 == 0 {
+            connection.close()
+            return nil
+        }
+        try check()
+    }
+
+    convenience init(path: String) throws {
+        try self.init(path: path, creating: false)
+        try check()
+    }
+
+    private init(path: String, creating: Bool) throws {
         self.path = path
         connection = try Connection(path: path)
+    }
+
+    private func check() throws {
         let application = try connection.integer("PRAGMA application_id") ?? 0
         let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
         guard application == Schema.applicationID else { throw StoreError.notBandit(path: path) }

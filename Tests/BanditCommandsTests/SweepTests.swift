@@ -49,6 +49,25 @@ struct SweepTests {
         #expect(again.status == 0 && again.stdout.contains("has played its runs already"), "\(again)")
     }
 
+    @Test("'sweep plan ... local &' returns at once; the shards go on as processes, and merge follows them")
+    func background() throws {
+        let directory = temporaryDirectory()
+        let session = try makeSession(directory)
+        defer { session.workspace.store.close() }
+        session.must(Self.setup)
+        #expect(session.must("sweep plan \(Self.compare) shards 3 into plan local &").contains("started 3 shards as processes here"))
+        var done = false
+        for _ in 0..<600 where !done {
+            Thread.sleep(forTimeInterval: 0.05)
+            done = session.must("sweep status plan").contains("3 of 3 shards done")
+        }
+        #expect(done)
+        session.must("sweep merge plan")
+        #expect(try session.file("export curves c.csv").contents == (try Self.direct()).curves)
+        #expect(session.refused("sweep status plan &").contains("only 'sweep plan ... local' runs in the background"))
+        #expect(session.refused("stats &").contains("only jobs (runs, compare, day, step, resume) and 'sweep plan ... local' run in the background"))
+    }
+
     @Test("a shard killed with SIGKILL mid-way continues from its last committed day when started again")
     func killedShard() throws {
         let directory = temporaryDirectory()

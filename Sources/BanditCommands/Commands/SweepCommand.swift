@@ -10,7 +10,7 @@ enum SweepCommand {
     static let words = Argument<[String]>.rest("ARGS", help: "as each action takes them (below)")
 
     static let command = Command(
-        "sweep", arguments: [action, words], flags: [.needsExperiment],
+        "sweep", arguments: [action, words], flags: [.needsExperiment, .detaches],
         summary: "a runs or compare job as shards for a Slurm array or local processes, merged bit for bit",
         details: """
             'sweep plan COMMAND shards N into DIR [local]': COMMAND is a 'runs ...' or 'compare ...' of the \
@@ -20,7 +20,8 @@ enum SweepCommand {
             an array of N tasks, each 'bandit --no-daemon --state-dir DIR/shard-I shard DIR/sweep.json I', \
             with --time and --mem from an estimate and --requeue (edit the options for your cluster; submit \
             with 'sbatch DIR/sweep.sbatch'). With 'local', also plays the N shards at once as processes on this \
-            machine, showing progress, and waits for them.
+            machine, showing progress, and waits for them; with '&' it returns at once and the shards go on \
+            ('sweep status DIR' follows them).
             \n\
             'sweep status DIR': each shard done, running (or stopped) with its days, or missing, from the shard \
             stores alone; with Slurm's squeue on the PATH, the array's tasks too.
@@ -37,10 +38,13 @@ enum SweepCommand {
         handler: run)
 
     static func run(_ call: inout Invocation) throws -> Reply {
+        if call.background && !(call[Self.action] == .plan && call[Self.words].contains { $0.lowercased() == "local" }) {
+            throw CommandError.usage("only 'sweep plan ... local' runs in the background ('&'): its shards go on as processes")
+        }
         switch call[Self.action] {
-        case .plan: try plan(&call)
-        case .status: try status(call)
-        case .merge: try merge(&call)
+        case .plan: return try plan(&call)
+        case .status: return try status(call)
+        case .merge: return try merge(&call)
         }
     }
 
@@ -140,6 +144,17 @@ enum SweepCommand {
             lines.append("next: 'sbatch \(path)/\(SweepSpec.scriptName)', then 'sweep status \(directory)' and 'sweep merge \(directory)'")
             return .text(lines.joined(separator: "\n"))
         }
+        if call.background {
+            let children = try startShards(spec, directory: path, bandit: bandit)
+            // They are this process's children: a thread reaps them as they end.
+            Thread.detachNewThread {
+                var running = children
+                while running.indices.map({ running[$0].isRunning() }).contains(true) { usleep(500_000) }
+            }
+            lines.append("started \(counted(shards, "shard")) as processes here (\(children.map { String($0.pid) }.joined(separator: ", "))); "
+                         + "'sweep status \(directory)' follows them, 'sweep merge \(directory)' once they are done")
+            return .text(lines.joined(separator: "\n"))
+        }
         try playLocally(spec, directory: path, bandit: bandit, call: call)
         lines.append("played \(counted(shards, "shard")) here; next: 'sweep merge \(directory)'")
         return .text(lines.joined(separator: "\n"))
@@ -227,7 +242,8 @@ enum SweepCommand {
     /// Plays every shard as a process of its own on this machine, at once, and waits for them, with
     /// progress from the shard stores; Ctrl-C stops them (each at a day boundary, so that starting
     /// them again continues).
-    private static func playLocally(_ spec: SweepSpec, directory: String, bandit: String, call: Invocation) throws {
+    /// Starts every shard as a process of its own, each logging to DIR/logs/shard-I.out.
+    private static func startShards(_ spec: SweepSpec, directory: String, bandit: String) throws -> [ChildProcess] {
         var children: [ChildProcess] = []
         for index in spec.shards.indices {
             do {
@@ -239,6 +255,11 @@ enum SweepCommand {
                 throw error
             }
         }
+        return children
+    }
+
+    private static func playLocally(_ spec: SweepSpec, directory: String, bandit: String, call: Invocation) throws {
+        var children = try startShards(spec, directory: directory, bandit: bandit)
         let total = spec.policies.count * spec.runs * spec.days
         var stopped = false
         while children.indices.map({ children[$0].isRunning() }).contains(true) {
