@@ -58,6 +58,7 @@ test-tsan: test-deps
 # banditd built beside the bench.
 bench: deps
 	$(SWIFT) build -c release --product banditd
+	$(SWIFT) build -c release --product bandit
 	$(SWIFT) build -c release --product bandit-bench
 	.build/release/bandit-bench $(BENCH_ARGS)
 

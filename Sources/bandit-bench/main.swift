@@ -319,6 +319,44 @@ func evaluation() throws {
     if sink.isNaN { print(sink) }
 }
 
+/// 8. A sweep: the notebook's compare with 1,000 runs per policy, planned in shards played as local
+/// processes (the release `bandit` beside this benchmark) and merged, against the same compare as
+/// one job; both with every decision stored.
+func sweep() throws {
+    let compare = "compare greedy eps:0.1 ts:30 runs 1000 days 14"
+    func session(_ directory: String) throws -> (Store, Interpreter) {
+        let store = try Store(directory: directory)
+        return (store, Interpreter(session: Session(workspace: Workspace(store: store), workingDirectory: directory)))
+    }
+    func must(_ interpreter: Interpreter, _ line: String) throws {
+        for outcome in interpreter.run(line) where outcome.error != nil { throw CommandError.failed("\(line): \(outcome.error!)") }
+    }
+    let one = scratchDirectory()
+    let (oneStore, oneInterpreter) = try session(one)
+    try must(oneInterpreter, "new e seed 17; world features 5 actions 30")
+    var start = clock.now
+    try must(oneInterpreter, compare)
+    let job = seconds(clock.now - start)
+    oneStore.close()
+    report("8. \(compare), one job", job, decisions: 3 * 1000 * 14 * 100)
+    for shards in [2, 8] {
+        let directory = scratchDirectory()
+        let (store, interpreter) = try session(directory)
+        try must(interpreter, "new e seed 17; world features 5 actions 30")
+        start = clock.now
+        try must(interpreter, "sweep plan \(compare) shards \(shards) into plan local")
+        let played = seconds(clock.now - start)
+        start = clock.now
+        try must(interpreter, "sweep merge plan")
+        let merged = seconds(clock.now - start)
+        store.close()
+        report("8. the same as \(shards) local shards, played + merged", played + merged, decisions: 3 * 1000 * 14 * 100,
+               extra: String(format: "  %.2f× the job (merge %.1f s)", (played + merged) / job, merged))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+    try? FileManager.default.removeItem(atPath: one)
+}
+
 let workloads: [String: () throws -> Void] = [
     "1-default": { try wholeProduct(kind: .default) },
     "1-numpy": { try wholeProduct(kind: .numpy) },
@@ -332,8 +370,9 @@ let workloads: [String: () throws -> Void] = [
     "5": readLatency,
     "6": policies,
     "7": evaluation,
+    "8": sweep,
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6", "7"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6", "7", "8"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {
