@@ -136,6 +136,16 @@ struct SweepTests {
         #expect(session.refused("sweep merge plan as copy").contains("shard 0 (\(directory)/plan/shard-0) is refused: foreign: it plays plan"))
     }
 
+    @Test("local shards that would not fit the memory limit together are refused before any starts")
+    func budget() throws {
+        let session = try BudgetTests.session(memory: 200_000_000)
+        defer { session.workspace.store.close() }
+        session.must(Self.setup)
+        let error = session.refused("sweep plan \(Self.compare) shards 9 into plan local")
+        #expect(error.contains("9 local shards needs about") && error.contains("the limit is 200 MB"), "\(error)")
+        #expect(session.must("sweep plan \(Self.compare) shards 9 into plan2").contains("in 9 shards"))
+    }
+
     @Test("plans that cannot be played apart, or that would overwrite one, are refused and write nothing")
     func refusals() throws {
         let directory = temporaryDirectory()

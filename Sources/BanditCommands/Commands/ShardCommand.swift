@@ -24,6 +24,9 @@ enum ShardCommand {
 
     static func run(_ call: inout Invocation) throws -> Reply {
         let spec = try SweepCommand.readSpec(call[Self.spec], workingDirectory: call.session.workingDirectory)
+        guard isValidName(spec.experiment) else {
+            throw CommandError.failed("\(echo(call[Self.spec])): its experiment's name '\(echo(spec.experiment))' is not one bandit gives")
+        }
         let index = call[Self.index]
         guard index < spec.shards.count else {
             throw CommandError.badValue("plan \(spec.plan) has \(counted(spec.shards.count, "shard")): INDEX from 0 to \(spec.shards.count - 1)")

@@ -124,6 +124,19 @@ enum SweepCommand {
         }
         let spec = SweepSpec(plan: newPlanID(), experiment: experiment, world: world, command: innerCall.text, policies: policies,
                              schedule: schedule, shards: shards)
+        // The timing probe plays one run of each policy here; 'local' plays every shard at once.
+        var probe = schedule
+        (probe.runs, probe.days) = (1, min(schedule.days, 3))
+        try call.workspace.checkBudget(Footprint.job(world: world, policies: policies, schedule: probe, kind: .default, threads: 1),
+                                       work: "sweep plan's timing of \(policies.map(\.label).joined(separator: " "))")
+        if local {
+            var shard = schedule
+            shard.runs = spec.slices.map(\.count).max()!
+            var all = Footprint.job(world: world, policies: policies, schedule: shard, kind: .default, threads: 1)
+            all.memory = all.memory * shards
+            all.disk = Footprint.job(world: world, policies: policies, schedule: schedule, kind: .default, threads: 1).disk
+            try call.workspace.checkBudget(all, work: "\(counted(shards, "local shard"))")
+        }
         let resources = estimate(world: world, policies: policies, schedule: schedule, spec: spec)
         let bandit = banditExecutable()
         do {
@@ -409,6 +422,7 @@ enum SweepCommand {
                                       + rerunCommand(directory: path, index: "I") + ", or 'sweep merge \(directory) partial' to merge the runs that are done")
         }
         let experiment = try call.session.currentExperiment()
+        if name == nil, let running = call.workspace.registry.playing(experimentID: experiment.id) { throw running.conflict }
         if name == nil {
             guard experiment.world == (try? spec.world()) else {
                 throw CommandError.failed("experiment \(experiment.name) has another world than plan \(spec.plan): 'sweep merge \(directory) as NAME' "
