@@ -42,6 +42,14 @@ struct SweepTests {
         // Every run, day and decision is there, and evaluate reads the merged job like any other.
         #expect(try session.workspace.store.sql("SELECT count(*), sum(days_played) FROM runs") == [["27", "108"]])
         #expect(session.must("evaluate greedy on 1").contains("stored as evaluation 1"))
+        // Into another experiment, without the decisions: the same curves, the runs and days, no decisions.
+        #expect(session.must("sweep merge plan as light without decisions").contains("27 of 27 runs, without their decisions"))
+        #expect(try session.file("export curves c.csv").contents == curves)
+        #expect(try session.workspace.store.sql("""
+            SELECT count(DISTINCT r.id), count(DISTINCT d.run_id || '-' || d.day), (SELECT count(*) FROM decision_log WHERE experiment = 'light')
+            FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN days d ON d.run_id = r.id WHERE e.name = 'light'
+            """) == [["27", "108", "0"]])
+        session.must("use e")
         // A plan merged in full is not merged twice; a shard played again has nothing to do.
         #expect(session.refused("sweep merge plan").contains("is merged already, as job 1"))
         let again = try runBandit(["--no-daemon", "--state-dir", directory + "/plan/shard-1", "shard", directory + "/plan/sweep.json", "1"],
