@@ -46,7 +46,6 @@ struct ChildProcess {
             if Date() > deadline { child.signal(SIGKILL) }
             usleep(10_000)
         }
-        let output = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        return (child.status ?? -1, output)
+        return (child.status ?? -1, try String(contentsOfFile: file, encoding: .utf8))
     }
 }
