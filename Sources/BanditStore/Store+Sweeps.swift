@@ -103,6 +103,12 @@ extension Store {
                 let file = try ShardFile(path: shard + "/" + Self.databaseName)
                 defer { file.close() }
                 for run in try file.finishedRuns(plan: spec.plan) {
+                    // A finished run has every day of the plan, once each, and is one of the plan's.
+                    guard run.days.map(\.day) == Array(1...schedule.days), (0..<schedule.runs).contains(run.ordinal),
+                          policies.contains(where: { $0.label == run.policy }), daily[run.policy]?[run.ordinal] == nil else {
+                        throw StoreError.corrupt(path: shard + "/" + Self.databaseName,
+                                                 detail: "run \(run.id) (\(run.policy) #\(run.ordinal)) is not one of plan \(spec.plan)'s finished runs")
+                    }
                     try statement("INSERT INTO runs (experiment_id, job_id, policy, ordinal, status, days_played) VALUES (?, ?, ?, ?, 'finished', ?)")
                         .bind([experiment.id, jobID, run.policy, run.ordinal, run.days.count]).run()
                     let runID = connection.lastInsertRowID
