@@ -146,14 +146,15 @@ extension Store {
     }
 }
 
-/// A shard's store, opened only to read it.
+/// A shard's store, only read: opened read-write (a store in WAL mode needs its -shm to be
+/// readable alongside a shard that writes it), but never written, and not migrated.
 private final class ShardFile {
     let connection: Connection
     let path: String
 
     /// The shard store at `path`, or nil while its shard is still creating it (no application id yet).
     convenience init?(opening path: String) throws {
-        try self.init(path: path, creating: true)
+        try self.init(opened: path)
         // bandit sets the application id last, in the transaction that creates the schema.
         if try connection.integer("PRAGMA application_id") ?? 0 == 0 {
             connection.close()
@@ -163,11 +164,11 @@ private final class ShardFile {
     }
 
     convenience init(path: String) throws {
-        try self.init(path: path, creating: false)
+        try self.init(opened: path)
         try check()
     }
 
-    private init(path: String, creating: Bool) throws {
+    private init(opened path: String) throws {
         self.path = path
         connection = try Connection(path: path)
     }
