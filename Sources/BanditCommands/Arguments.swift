@@ -228,10 +228,11 @@ extension Argument {
 }
 
 extension Argument {
-    /// A word that may be given or not (`new e replace`): one of `Choice`'s cases, or nil.
-    static func optionalChoice<Choice>(_ name: String, help: String) -> Self
+    /// A word that may be given or not (`new e replace`, `set keep summaries`): one of `Choice`'s
+    /// cases, positional or after `keyword`, or nil.
+    static func optionalChoice<Choice>(_ name: String, keyword: String? = nil, help: String) -> Self
     where Value == Choice?, Choice: RawRepresentable & CaseIterable & Sendable, Choice.RawValue == String {
-        Self(name, .choice(Choice.allCases.map(\.rawValue)), optional: true, help: help) { values in
+        Self(name, .choice(Choice.allCases.map(\.rawValue)), keyword: keyword, optional: true, help: help) { values in
             values.first.map { given in
                 guard let chosen = Choice(rawValue: BanditCommands.word(given)) else { preconditionFailure("\(given) is not a choice") }
                 return chosen

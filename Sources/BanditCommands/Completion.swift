@@ -66,7 +66,6 @@ extension Command {
     /// Candidates for the last (possibly empty) word of `line`, the text before the cursor, with
     /// experiment names and job ids from `source`.
     public static func complete(_ line: String, source: CompletionSource) -> Completion {
-        let experiments = source.experiments
         var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         let current = line.last.map { $0 == " " } ?? true ? "" : (words.popLast() ?? "")
         // After a `;`, a new command starts.

@@ -308,7 +308,7 @@ public final class Workspace: @unchecked Sendable {
         switch request {
         case .runs(_, let policies, let schedule):
             return Footprint.job(world: world, policies: policies, schedule: schedule, kind: experiment.kind,
-                                 threads: executor.threads)
+                                 threads: executor.threads, keepingDecisions: experiment.keep == .decisions)
         case .live(_, let days, _):
             return Footprint.live(world: world, policy: experiment.policy, decisionsPerDay: experiment.schedule.decisionsPerDay,
                                   days: days, logged: try loggedDecisions(experiment), kind: experiment.kind)
@@ -326,7 +326,7 @@ public final class Workspace: @unchecked Sendable {
             var schedule = job.schedule
             if let ordinals = job.ordinals { schedule.runs = ordinals.count }
             var whole = Footprint.job(world: world, policies: job.policies, schedule: schedule, kind: experiment.kind,
-                                      threads: executor.threads)
+                                      threads: executor.threads, keepingDecisions: job.keep == .decisions)
             whole.disk = Int(Double(whole.disk) * Double(left) / Double(max(1, job.daysTotal)))
             return whole
         }

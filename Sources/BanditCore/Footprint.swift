@@ -18,8 +18,19 @@ public struct Footprint: Sendable, Equatable {
     /// The process before any work: code, libraries, SQLite's page cache.
     public static let process = 48 << 20
 
-    /// Days a job's commit queue holds at most (each with its decisions and a checkpoint).
-    public static let queuedDays = 8
+    /// The most days a job's writer commits in one transaction (group commit).
+    public static let commitBatchDays = 64
+
+    /// Bytes a job's commit queue may hold, unless that is fewer than `fewestQueuedDays` days.
+    static let queueBytes = 16 << 20
+    static let fewestQueuedDays = 8
+
+    /// Days a job's commit queue holds at most, each with its decisions and a checkpoint: enough for
+    /// a full batch when days are small, no more than `queueBytes` (or 8 days) when they are large.
+    public static func queuedDays(decisionsPerDay: Int, checkpointBytes: Int) -> Int {
+        let day = Double(decisionsPerDay) * Double(MemoryLayout<Decision>.stride) + Double(checkpointBytes)
+        return Int(max(Double(fewestQueuedDays), min(Double(commitBatchDays), Double(queueBytes) / max(1, day))))
+    }
 
     /// A logged decision in the store: the row's fields, its key and the B-tree's slack, about 31
     /// bytes for the notebook's world (measured), a few more for wide contexts and many posts.
@@ -30,15 +41,19 @@ public struct Footprint: Sendable, Equatable {
 
     /// `runs` runs of `schedule` for each policy, `concurrent` of them at a time (see
     /// `Experiment.scheduleRuns`), each holding its whole log in memory by its last day. With
-    /// `resuming`, a continued run first reads back its logged decisions.
-    public static func job(world: World, policies: [Policy], schedule: Schedule, kind: GeneratorKind, threads: Int) -> Footprint {
+    /// `resuming`, a continued run first reads back its logged decisions. Without `keepingDecisions`
+    /// (`set keep summaries`), only the runs in progress hold decisions in the store.
+    public static func job(
+        world: World, policies: [Policy], schedule: Schedule, kind: GeneratorKind, threads: Int, keepingDecisions: Bool = true
+    ) -> Footprint {
         let runs = Double(policies.count) * Double(schedule.runs)
         let concurrent = Double(max(1, min(threads, kind == .numpy ? policies.count : policies.count * schedule.runs)))
         let decisions = Double(schedule.decisionsPerDay) * Double(schedule.days)
         let largest = policies.map { run(world: world, policy: $0, decisionsPerDay: schedule.decisionsPerDay,
                                          decisionsLogged: decisions, kind: kind) }
             .max { $0.memory < $1.memory } ?? (memory: 0, checkpoint: 0)
-        let storedDecisions = runs * decisions * storedDecisionBytes(features: world.features, actions: world.actions)
+        let storedDecisions = (keepingDecisions ? runs : concurrent) * decisions
+            * storedDecisionBytes(features: world.features, actions: world.actions)
         // Every run keeps its last checkpoint; while a day commits, the write-ahead log holds one more.
         let checkpoints = policies.reduce(0.0) { sum, policy in
             sum + Double(schedule.runs) * Double(checkpointBytes(world: world, policy: policy, kind: kind))
@@ -71,7 +86,8 @@ public struct Footprint: Sendable, Equatable {
     private static func run(world: World, policy: Policy, decisionsPerDay: Int, decisionsLogged: Double,
                             kind: GeneratorKind) -> (memory: Double, checkpoint: Int) {
         let coefficients = checkpointBytes(world: world, policy: policy, kind: kind)
-        let queued = Double(min(queuedDays, max(1, Int(decisionsLogged) / max(1, decisionsPerDay))))
+        let queued = Double(min(queuedDays(decisionsPerDay: decisionsPerDay, checkpointBytes: coefficients),
+                                max(1, Int(decisionsLogged) / max(1, decisionsPerDay))))
         let decisionBytes = Double(MemoryLayout<Decision>.stride)
         let recommender = Recommender.bytes(policy: policy, features: world.features, actions: world.actions,
                                             decisionsLogged: decisionsLogged, reproducesNotebook: kind == .numpy)

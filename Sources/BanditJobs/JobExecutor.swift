@@ -47,10 +47,25 @@ public struct LiveRun: Sendable {
 public struct JobExecutor: Sendable {
     public let store: Store
     public var threads: Int
+    /// The most days one transaction commits (group commit; 1: a transaction per day).
+    public var batchLimit: Int
 
-    public init(store: Store, threads: Int = Experiment.availableThreads) {
+    public init(store: Store, threads: Int = Experiment.availableThreads, batchLimit: Int = Footprint.commitBatchDays) {
         self.store = store
         self.threads = max(1, threads)
+        self.batchLimit = max(1, batchLimit)
+    }
+
+    /// The writer of a job's days: a queue as long as `Footprint.queuedDays` says for the job's largest
+    /// day, committing up to `batchLimit` days at a time.
+    fileprivate func commitQueue(
+        _ job: JobRecord, world: World, daysDone: Int, progress: (@Sendable (Int, Int) -> Void)?
+    ) -> CommitQueue {
+        let checkpoint = job.policies.map { Footprint.checkpointBytes(world: world, policy: $0, kind: job.startGenerator.kind) }.max() ?? 0
+        return CommitQueue(store: store, world: world, jobID: job.id, daysDone: daysDone, daysTotal: job.daysTotal, keeping: job.keep,
+                           progress: progress,
+                           capacity: Footprint.queuedDays(decisionsPerDay: job.schedule.decisionsPerDay, checkpointBytes: checkpoint),
+                           batchLimit: batchLimit)
     }
 
     /// Records a job for `policies` on the experiment, starting from its current generator.
@@ -58,7 +73,7 @@ public struct JobExecutor: Sendable {
         experiment: ExperimentRecord, command: String, policies: [Policy], schedule: Schedule
     ) throws(StoreError) -> JobRecord {
         try store.createJob(experimentID: experiment.id, command: command, policies: policies, schedule: schedule,
-                            startGenerator: experiment.generator)
+                            startGenerator: experiment.generator, keep: experiment.keep)
     }
 
     /// Executes a `runs` job, or continues it from where it stopped.
@@ -96,7 +111,7 @@ public struct JobExecutor: Sendable {
         do {
             let outcome: JobOutcome
             if job.kind == .runs {
-                outcome = try Play(store: store, job: job, world: world, shouldStop: shouldStop, progress: progress)
+                outcome = try Play(executor: self, job: job, world: world, shouldStop: shouldStop, progress: progress)
                     .runs(threads: threads)
             } else {
                 outcome = try playLive(job, run: &live!, world: world, shouldStop: shouldStop, progress: progress)
@@ -122,8 +137,7 @@ public struct JobExecutor: Sendable {
         _ job: JobRecord, run live: inout LiveRun, world: World, shouldStop: @Sendable () -> JobStop?,
         progress: (@Sendable (Int, Int) -> Void)?
     ) throws -> JobOutcome {
-        let commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: job.daysDone,
-                                  daysTotal: job.daysTotal, progress: progress, capacity: 8)
+        let commits = commitQueue(job, world: world, daysDone: job.daysDone, progress: progress)
         var played: [DaySummary] = []
         var stop: JobStop?
         for _ in job.daysDone..<job.daysTotal {
@@ -170,7 +184,8 @@ public enum JobError: Error, CustomStringConvertible, Sendable, Equatable {
 /// One execution of a `runs` job: its runs scheduled by the engine's rule, each created or
 /// continued from the store and committed day by day.
 private struct Play: Sendable {
-    let store: Store
+    let executor: JobExecutor
+    var store: Store { executor.store }
     let job: JobRecord
     let world: World
     let shouldStop: @Sendable () -> JobStop?
@@ -180,8 +195,7 @@ private struct Play: Sendable {
         let oracle = world.oracle().best
         let stored = try store.runs(jobID: job.id)
         let existing = Dictionary(stored.map { (Self.key($0.policy, $0.ordinal), $0) }, uniquingKeysWith: { first, _ in first })
-        let commits = CommitQueue(store: store, world: world, jobID: job.id, daysDone: stored.reduce(0) { $0 + $1.daysPlayed },
-                                  daysTotal: job.daysTotal, progress: progress, capacity: 8)
+        let commits = executor.commitQueue(job, world: world, daysDone: stored.reduce(0) { $0 + $1.daysPlayed }, progress: progress)
         let policies = job.policies
         var generator = job.startGenerator
         let stop = StopLatch(shouldStop)

@@ -13,6 +13,8 @@ public struct ExperimentRecord: Sendable, Equatable {
     public var schedule: Schedule
     /// The policy of the live run.
     public var policy: Policy
+    /// What its `runs` jobs keep of each finished run (`set keep`).
+    public var keep: DecisionKeeping = .decisions
 
     public var kind: GeneratorKind { generator.kind }
 }
@@ -65,6 +67,8 @@ public struct JobRecord: Sendable, Equatable {
     /// The ordinals of each policy's runs this job plays, when it is a shard of a sweep (nil: all
     /// `schedule.runs` of them).
     public var ordinals: Range<Int>?
+    /// What it keeps of each run once the run has finished: the experiment's `keep` when it started.
+    public var keep: DecisionKeeping = .decisions
 
     /// Deaths in a row after which a job is no longer resumed automatically.
     public static let crashLimit = 2
@@ -81,6 +85,20 @@ public enum RunStatus: String, Sendable {
     case finished
     /// A live run replaced by a reset or a new policy.
     case retired
+}
+
+/// What a job's writer commits (`Store.commit`): a day a run played, with the checkpoint after it
+/// (and a live run's picks per post), or the end of a run whose days are all handed over.
+public enum CommitWork: Sendable {
+    case day(run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, picks: [Int]?)
+    case endRun(RunRecord)
+}
+
+/// What a `runs` job keeps of each run once it has finished (`set keep`): every logged decision, or
+/// only its day summaries and last checkpoint. A run's decisions are needed to continue it only until
+/// it finishes; `evaluate` and `export decisions` need them afterwards.
+public enum DecisionKeeping: String, Sendable, CaseIterable {
+    case decisions, summaries
 }
 
 public struct RunRecord: Sendable, Equatable {

@@ -117,6 +117,15 @@ final class Connection {
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     var changes: Int { Int(sqlite3_changes64(handle)) }
+    /// Rows inserted, updated or deleted since the connection opened.
+    var totalChanges: Int { Int(sqlite3_total_changes64(handle)) }
+    /// Pages this connection has written to the database or its `-wal` since it opened.
+    var pagesWritten: Int {
+        var current: Int32 = 0, highest: Int32 = 0
+        // Fails only for a status code SQLite does not know; this one is in every version since 3.8.7.
+        guard sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0) == SQLITE_OK else { return 0 }
+        return Int(current)
+    }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 

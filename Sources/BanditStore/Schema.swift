@@ -3,7 +3,7 @@
 /// Schema versions by `PRAGMA user_version`. Each migration takes the database from its index to the
 /// next version, inside the transaction that sets the new version.
 enum Schema {
-    static let version = 6
+    static let version = 7
 
     /// `PRAGMA application_id` of a bandit store, "BNDT": how a file says whose it is before any
     /// table is read. Files made before it was set have 0 and are recognised by their tables.
@@ -242,6 +242,12 @@ enum Schema {
             runs    INTEGER NOT NULL,
             partial INTEGER NOT NULL
         );
+        """,
+        // 6 → 7: what a runs job keeps of a finished run (`set keep`): the experiment's setting, and
+        // the job's, fixed when it starts so that a resumed job keeps what it began keeping.
+        """
+        ALTER TABLE experiments ADD COLUMN keep TEXT NOT NULL DEFAULT 'decisions' CHECK (keep IN ('decisions', 'summaries'));
+        ALTER TABLE jobs ADD COLUMN keep TEXT NOT NULL DEFAULT 'decisions' CHECK (keep IN ('decisions', 'summaries'));
         """,
     ]
 }

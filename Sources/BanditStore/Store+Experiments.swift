@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let experimentColumns =
-        "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, warmup, ridge, policy"
+        "id, name, seed, generator_state, features, actions, noise, weights, decisions_per_day, days, runs, warmup, ridge, policy, keep"
 
     private func readExperiment(_ s: Statement) throws -> ExperimentRecord {
         let state = try GeneratorBlob.decode(s.blob("generator_state"))
@@ -18,7 +18,7 @@ extension Store {
             generator: try Generator(state: state), world: world,
             schedule: Schedule(decisionsPerDay: s.int("decisions_per_day"), days: s.int("days"), runs: s.int("runs"),
                                warmup: s.int("warmup"), ridge: s.double("ridge")),
-            policy: try Policy(label: s.string("policy")))
+            policy: try Policy(label: s.string("policy")), keep: DecisionKeeping(rawValue: s.string("keep")) ?? .decisions)
     }
 
     /// Creates an experiment with no world yet and default settings, drawing from `generator`, which
@@ -94,13 +94,13 @@ extension Store {
     func writeExperiment(_ experiment: ExperimentRecord, on connection: Connection) throws {
         let update = try connection.statement("""
             UPDATE experiments SET seed = ?, generator_state = ?, features = ?, actions = ?, noise = ?, weights = ?,
-                decisions_per_day = ?, days = ?, runs = ?, warmup = ?, ridge = ?, policy = ? WHERE id = ?
+                decisions_per_day = ?, days = ?, runs = ?, warmup = ?, ridge = ?, policy = ?, keep = ? WHERE id = ?
             """)
         let world = experiment.world
         try update.bind([
             Int64(experiment.seed), GeneratorBlob.encode(experiment.generator), world?.features, world?.actions, world?.noise,
             world.map { DoublesBlob.encode($0.weights) }, experiment.schedule.decisionsPerDay, experiment.schedule.days,
-            experiment.schedule.runs, experiment.schedule.warmup, experiment.schedule.ridge, experiment.policy.label, experiment.id,
+            experiment.schedule.runs, experiment.schedule.warmup, experiment.schedule.ridge, experiment.policy.label, experiment.keep.rawValue, experiment.id,
         ]).run()
         if connection.changes == 0 { throw StoreError.noSuchExperiment(experiment.name) }
     }

@@ -4,7 +4,7 @@ import BanditCore
 
 extension Store {
     private static let jobColumns =
-        "id, experiment_id, command, policies, runs, days, decisions_per_day, warmup, ridge, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes, first_ordinal, ordinal_count"
+        "id, experiment_id, command, policies, runs, days, decisions_per_day, warmup, ridge, start_generator, state, days_done, days_total, resumed, message, kind, live_run_id, crashes, first_ordinal, ordinal_count, keep"
 
     private func readJob(_ s: Statement) throws -> JobRecord {
         JobRecord(
@@ -16,25 +16,27 @@ extension Store {
             startGenerator: try GeneratorBlob.decodeGenerator(s.blob("start_generator")),
             state: JobState(rawValue: s.string("state")) ?? .failed, daysDone: s.int("days_done"), daysTotal: s.int("days_total"),
             resumed: s.int("resumed"), message: s.optionalString("message"), crashes: s.int("crashes"),
-            ordinals: s.optionalInt64("first_ordinal").map { first in Int(first)..<(Int(first) + s.int("ordinal_count")) })
+            ordinals: s.optionalInt64("first_ordinal").map { first in Int(first)..<(Int(first) + s.int("ordinal_count")) },
+            keep: DecisionKeeping(rawValue: s.string("keep")) ?? .decisions)
     }
 
     /// Records a job about to run: R runs × D days for each policy, from the given generator (only
     /// the runs numbered `ordinals` of each policy, for a shard of a sweep).
     public func createJob(
         experimentID: Int64, command: String, policies: [Policy], schedule: Schedule, startGenerator: Generator,
-        kind: JobKind = .runs, liveRunID: Int64? = nil, ordinals: Range<Int>? = nil, shard: ShardIdentity? = nil
+        kind: JobKind = .runs, liveRunID: Int64? = nil, ordinals: Range<Int>? = nil, shard: ShardIdentity? = nil,
+        keep: DecisionKeeping = .decisions
     ) throws(StoreError) -> JobRecord {
         try transaction { connection in
             let total = policies.count * (ordinals?.count ?? schedule.runs) * schedule.days
             try statement("""
                 INSERT INTO jobs (experiment_id, command, kind, live_run_id, policies, runs, days, decisions_per_day,
-                                  warmup, ridge, start_generator, state, days_total, first_ordinal, ordinal_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)
+                                  warmup, ridge, start_generator, state, days_total, first_ordinal, ordinal_count, keep)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
                 """).bind([
                     experimentID, command, kind.rawValue, liveRunID, policies.map(\.label).joined(separator: " "), schedule.runs,
                     schedule.days, schedule.decisionsPerDay, schedule.warmup, schedule.ridge, GeneratorBlob.encode(startGenerator), total,
-                    ordinals?.lowerBound, ordinals?.count,
+                    ordinals?.lowerBound, ordinals?.count, keep.rawValue,
                 ]).run()
             if let shard {
                 try statement("INSERT INTO sweep_shards (job_id, plan, shard, shards) VALUES (?, ?, ?, ?)")
@@ -42,7 +44,8 @@ extension Store {
             }
             return JobRecord(id: connection.lastInsertRowID, experimentID: experimentID, command: command, kind: kind,
                              liveRunID: liveRunID, policies: policies, schedule: schedule, startGenerator: startGenerator,
-                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil, crashes: 0, ordinals: ordinals)
+                             state: .running, daysDone: 0, daysTotal: total, resumed: 0, message: nil, crashes: 0, ordinals: ordinals,
+                             keep: keep)
         }
     }
 

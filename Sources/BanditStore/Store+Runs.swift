@@ -56,12 +56,51 @@ extension Store {
         run: RunRecord, summary: DaySummary, decisions: [Decision], checkpoint: RunCheckpoint, world: World,
         picks: [Int]? = nil, jobDaysDone: Int? = nil, jobID: Int64? = nil
     ) throws(StoreError) {
+        try commit([.day(run: run, summary: summary, decisions: decisions, checkpoint: checkpoint, picks: picks)], world: world,
+                   jobDaysDone: jobDaysDone, jobID: jobID)
+    }
+
+    /// Commits a job's waiting work in one transaction (group commit): days of its runs, each with its
+    /// decisions, summary and checkpoint, and the ends of runs, in the order given, with the job's
+    /// progress once. All of it or none of it is committed, so each day stays whole.
+    ///
+    /// A run of a job keeps only its latest checkpoint, so of several days of one such run only the
+    /// last day's checkpoint is written (what one transaction per day would have left); a live run
+    /// keeps every checkpoint. With `keeping: .summaries`, a run that ends here keeps its days and its
+    /// last checkpoint but no decisions: those of its days in this batch are never written, those
+    /// committed before are deleted.
+    public func commit(
+        _ batch: [CommitWork], world: World, keeping: DecisionKeeping = .decisions, jobDaysDone: Int? = nil, jobID: Int64? = nil
+    ) throws(StoreError) {
+        var lastDay: [Int64: Int] = [:], ending: Set<Int64> = []
+        for (index, work) in batch.enumerated() {
+            switch work {
+            case .day(let run, _, _, _, _): lastDay[run.id] = index
+            case .endRun(let run): ending.insert(run.id)
+            }
+        }
         try transaction { _ in
-            try insertDecisions(runID: run.id, day: summary.day, decisions)
-            try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
-                .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
-            try recordCheckpoint(run: run, checkpoint, world: world, picks: picks)
-            if let done = jobDaysDone, let job = jobID ?? run.jobID {
+            var job = jobID
+            for (index, work) in batch.enumerated() {
+                switch work {
+                case .day(let run, let summary, let decisions, let checkpoint, let picks):
+                    if keeping == .decisions || !ending.contains(run.id) {
+                        try insertDecisions(runID: run.id, day: summary.day, decisions)
+                    }
+                    try statement("INSERT INTO days (run_id, day, decisions, mean_viewing_time, regret) VALUES (?, ?, ?, ?, ?)")
+                        .bind([run.id, summary.day, summary.decisions, summary.meanViewingTime, summary.regret]).run()
+                    if run.status == .live || lastDay[run.id] == index {
+                        try recordCheckpoint(run: run, checkpoint, world: world, picks: picks)
+                    }
+                    job = job ?? run.jobID
+                case .endRun(let run):
+                    try markEnded(run, status: .finished)
+                    if keeping == .summaries {
+                        try statement("DELETE FROM decisions WHERE run_id = ?").bind(1, run.id).run()
+                    }
+                }
+            }
+            if let done = jobDaysDone, let job {
                 try statement("UPDATE jobs SET days_done = ?, updated_at = \(Self.now) WHERE id = ?").bind(1, done).bind(2, job).run()
             }
         }
@@ -126,11 +165,13 @@ extension Store {
 
     /// Marks a run finished (or a live run retired) and keeps only its latest checkpoint.
     public func endRun(_ run: RunRecord, status: RunStatus = .finished) throws(StoreError) {
-        try transaction { _ in
-            try statement("UPDATE runs SET status = ? WHERE id = ?").bind(1, status.rawValue).bind(2, run.id).run()
-            let last = try nextCheckpointSequence(runID: run.id) - 1
-            try pruneCheckpoints(runID: run.id, keepingFrom: last)
-        }
+        try transaction { _ in try markEnded(run, status: status) }
+    }
+
+    private func markEnded(_ run: RunRecord, status: RunStatus) throws {
+        try statement("UPDATE runs SET status = ? WHERE id = ?").bind(1, status.rawValue).bind(2, run.id).run()
+        let last = try nextCheckpointSequence(runID: run.id) - 1
+        try pruneCheckpoints(runID: run.id, keepingFrom: last)
     }
 
     public func runs(jobID: Int64) throws(StoreError) -> [RunRecord] {

@@ -53,6 +53,12 @@ public final class Store: @unchecked Sendable {
     var decisionInserts: [Int: Statement] = [:]
     private let lock = NSLock()
     private var lockFile: Int32 = -1
+    /// Whether this store knows the file sound: its quick check passed at open, or it was skipped
+    /// because the file was as a sound store had left it (`checkStamp`). Owned by `lock`; only then
+    /// does closing leave a new stamp.
+    private var verified = false
+    /// Whether the quick check ran when the store opened (set once, by `open`).
+    private(set) var checkedAtOpen = false
     /// Idle read-only connections, owned by `readersLock`. A read borrows one for a single read
     /// transaction, so reads see committed state only and never wait for a writer (WAL).
     private var idleReaders: [Connection] = []
@@ -92,7 +98,10 @@ public final class Store: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         decisionInserts.removeAll()
-        if let connection { retire(connection) }
+        if let connection {
+            retire(connection)
+            leaveCheckStamp()
+        }
         connection = nil
         releaseLock()
     }
@@ -160,7 +169,9 @@ public final class Store: @unchecked Sendable {
         // Before SQLite opens the file: closing a descriptor of a file drops every POSIX lock this
         // process holds on it, SQLite's included, which would let another process checkpoint and
         // reset the -wal under this store.
-        if exists && options.checksOnOpen { readAhead(path) }
+        // A file as this program left it when it last closed it, sound, needs no check (`checkStamp`).
+        let unchanged = exists && options.checksOnOpen && isAsLeft()
+        if exists && options.checksOnOpen && !unchanged { readAhead(path) }
         // 0600 whatever the umask: SQLite gives the `-wal` and `-shm` it creates the database's mode.
         if !exists { try createPrivately(path) }
         let connection: Connection
@@ -181,17 +192,22 @@ public final class Store: @unchecked Sendable {
             if version == 0 && !empty { throw StoreError.notBandit(path: path) }
             if version > 0, application == 0, try !Schema.hasSignature(connection) { throw StoreError.notBandit(path: path) }
             // Ours: damaged pages are found before anything is written into the file, not by a later write.
-            if options.checksOnOpen && !empty {
+            if options.checksOnOpen && !empty && !unchanged {
                 let problems = try Self.problems(connection, pragma: "quick_check")
+                checkedAtOpen = true
                 if !problems.isEmpty {
                     markDamaged("PRAGMA quick_check: \(problems[0])")
                     throw StoreError.damagedOnOpen(path: path, problems: problems, more: problems.count >= Self.problemLimit)
                 }
             }
+            verified = options.checksOnOpen
             if connection.isReadOnly { throw StoreError.readOnly(path: path) }
             // A new file frees the pages of a `drop` incrementally (`reclaimSpace`); the mode can only
             // be chosen before the first table exists. Older files change mode at a full VACUUM.
-            if empty { try connection.execute("PRAGMA auto_vacuum=INCREMENTAL") }
+            // A new file holds nothing a crash could lose: its first writes (the header, the switch to
+            // WAL) skip the fsyncs of a rollback journal, eight of the twelve a creation cost; the
+            // configured `synchronous` applies from the schema on.
+            if empty { try connection.execute("PRAGMA synchronous=OFF; PRAGMA auto_vacuum=INCREMENTAL") }
             _ = try connection.integer("PRAGMA journal_mode=WAL")
             // Ours, and the `-wal` and `-shm` exist now: files of older versions may be wider than 0600.
             for file in [path, path + "-wal", path + "-shm"] { try makePrivate(file) }
@@ -227,6 +243,55 @@ public final class Store: @unchecked Sendable {
             self.connection = nil
             throw failure
         }
+    }
+
+    // MARK: The check's stamp
+
+    /// `bandit.db.checked`: the database file's device, inode, size, modification and change times
+    /// as a store that knew it sound left it when it closed. While the file still has exactly these
+    /// (and no `-wal` holds pages), nothing has written to it since, so the quick check at open, which
+    /// reads the whole file (about 9 s per GB), is skipped. Any write by any program changes the
+    /// change time, which no program can set back. As git does for its index, a stamp written within
+    /// the same clock tick as the file's last change proves nothing (a write in that tick would not
+    /// show): the file is checked then, and the stamp left at that close is good.
+    private var checkStamp: String { path + ".checked" }
+
+    /// The database file's identity and times, as the stamp records them, with its change time.
+    private func fileStamp() -> (text: String, changed: timespec)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let text = "\(info.st_dev) \(info.st_ino) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) "
+            + "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\n"
+        return (text, info.st_ctim)
+    }
+
+    /// Whether the database is as a store that knew it sound left it (see `checkStamp`).
+    private func isAsLeft() -> Bool {
+        var wal = stat(), stamp = stat()
+        if stat(path + "-wal", &wal) == 0 && wal.st_size > 0 { return false }
+        guard let current = fileStamp(), stat(checkStamp, &stamp) == 0,
+              let recorded = FileManager.default.contents(atPath: checkStamp) else { return false }
+        let written = stamp.st_mtim, changed = current.changed
+        let settled = changed.tv_sec < written.tv_sec || (changed.tv_sec == written.tv_sec && changed.tv_nsec < written.tv_nsec)
+        return settled && String(decoding: recorded, as: UTF8.self) == current.text
+    }
+
+    /// At a clean close of a file this store knew sound: the stamp of the file as it is left. A
+    /// damaged file, or one never checked, loses its stamp, so the next open checks it. A stamp that
+    /// cannot be written costs only that check, so its failure is not reported.
+    private func leaveCheckStamp() {
+        var wal = stat()
+        let clean = verified && damageDetail == nil && !(stat(path + "-wal", &wal) == 0 && wal.st_size > 0)
+        guard clean, let current = fileStamp() else {
+            unlink(checkStamp)
+            return
+        }
+        let fd = Foundation.open(checkStamp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let bytes = Array(current.text.utf8)
+        let written = write(fd, bytes, bytes.count)
+        Foundation.close(fd)
+        if written != bytes.count { unlink(checkStamp) }
     }
 
     /// Reads a file from start to end into the page cache when it fits there with room to spare.
@@ -381,6 +446,12 @@ public final class Store: @unchecked Sendable {
     }
 
     // MARK: Maintenance
+
+    /// What the write connection has written since the store opened: rows changed, and pages written
+    /// to the `-wal` (SQLite's own counts). What `make bench` reports of a job's commits.
+    public func writeCounts() throws(StoreError) -> (rows: Int, pages: Int) {
+        try locked { connection in (connection.totalChanges, connection.pagesWritten) }
+    }
 
     /// Rows of a read-only query as text, for diagnostics and tests.
     public func sql(_ query: String) throws(StoreError) -> [[String]] {

@@ -112,6 +112,38 @@ struct EvaluateCommandTests {
         #expect(Set(replies).count == 1, "\(replies)")
     }
 
+    @Test("set keep summaries: the same curves, no decisions kept, and evaluate says why it cannot read the job")
+    func keepSummaries() throws {
+        var curves: [String] = []
+        for keep in ["decisions", "summaries"] {
+            let session = try makeSession()
+            defer { session.workspace.store.close() }
+            #expect(session.must("new e seed 5; world features 4 actions 8; set keep \(keep)").contains("keep = \(keep)"))
+            session.must("compare greedy ts:5 runs 6 days 4")
+            curves.append(try session.workspace.store.sql("SELECT policy, day, quote(mean), quote(se) FROM result_days ORDER BY policy, day")
+                .description)
+            let decisions = try session.workspace.store.sql("SELECT count(*) FROM decisions")[0][0]
+            if keep == "summaries" {
+                #expect(decisions == "0")
+                #expect(session.refused("evaluate ts:5 on 1").contains("job 1 kept only the day summaries of its runs"))
+                // The live run keeps its decisions whatever the setting.
+                session.must("step 3")
+                #expect(try session.workspace.store.sql("SELECT count(*) FROM decisions") == [["300"]])
+                #expect(session.must("evaluate greedy train 2").contains("stored as evaluation 1"))
+            } else {
+                #expect(decisions == "\(2 * 6 * 4 * 100)")
+                #expect(session.must("evaluate ts:5 on 1").contains("stored as evaluation 1"))
+            }
+        }
+        #expect(curves[0] == curves[1])
+        let session = try makeSession()
+        defer { session.workspace.store.close() }
+        session.must("new e")
+        let before = try session.fingerprint()
+        #expect(session.refused("set keep everything") == "keep must be one of decisions, summaries, not 'everything'")
+        #expect(try session.fingerprint() == before)
+    }
+
     @Test("the live run is not evaluated while a job plays it; a runs job of the same experiment is no obstacle")
     func whileAJobPlays() throws {
         let session = try makeSession()

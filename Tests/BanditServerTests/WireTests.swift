@@ -419,7 +419,7 @@ extension WireTests {
             let setup = Interpreter(session: session).run("new e; world features 3 actions 4; set decisions 60000; day")
             #expect(setup.allSatisfy { $0.error == nil }, "\(setup.compactMap(\.error))")
             // `runs` looks at Ctrl-C at every day boundary: it stops, and says where.
-            #expect(client.start("runs 1000 days 14; experiments"))
+            #expect(client.start("runs 100 days 14; experiments"))
             client.interrupt()
             let stopped = try answer(on: peer)
             #expect(stopped.parts.map(\.0) == [0, 1], "\(stopped.parts.map(\.1.reply.plainText))")

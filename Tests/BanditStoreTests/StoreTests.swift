@@ -194,7 +194,8 @@ struct StoreTests {
         ALTER TABLE results DROP COLUMN warmup; ALTER TABLE results DROP COLUMN ridge;
         ALTER TABLE checkpoints DROP COLUMN fitted_decisions; ALTER TABLE checkpoints DROP COLUMN bag_key;
         DROP VIEW evaluations; DROP TABLE evaluation_estimates; DROP TABLE evaluation_sets; DROP TABLE imports;
-        ALTER TABLE jobs DROP COLUMN first_ordinal; ALTER TABLE jobs DROP COLUMN ordinal_count; DROP TABLE sweep_shards; DROP TABLE sweep_merges
+        ALTER TABLE jobs DROP COLUMN first_ordinal; ALTER TABLE jobs DROP COLUMN ordinal_count; DROP TABLE sweep_shards; DROP TABLE sweep_merges;
+        ALTER TABLE experiments DROP COLUMN keep; ALTER TABLE jobs DROP COLUMN keep
         """
 
     @Test("a version-1 file is migrated forward; picks it never recorded are counted from its decisions")

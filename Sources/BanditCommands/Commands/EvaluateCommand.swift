@@ -135,6 +135,10 @@ enum EvaluateCommand {
             throw CommandError.failed("job \(id) is \(job.state.rawValue): evaluate reads a finished job's runs"
                                       + (job.state.isResumable ? " ('resume \(id)' finishes it)" : ""))
         }
+        guard job.keep == .decisions else {
+            throw CommandError.failed("job \(id) kept only the day summaries of its runs ('set keep summaries' when it started): "
+                                      + "it has no decisions to evaluate; play it again with 'set keep decisions'")
+        }
         // In the job's order of policies, then by ordinal: the order the store recorded them in
         // depends on which thread started first.
         let runs = try store.runs(jobID: id).sorted {
