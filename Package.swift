@@ -44,7 +44,7 @@ let package = Package(
         // The REPL: the only code that touches the terminal.
         .executableTarget(name: "bandit", dependencies: ["BanditCommands", "BanditPlot", "BanditServer", "BanditStore", "CReadline"]),
         // Timed workloads of the release build (`make bench`).
-        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditStore", "BanditServer"]),
+        .executableTarget(name: "bandit-bench", dependencies: ["BanditCommands", "BanditCore", "BanditJobs", "BanditStore", "BanditServer"]),
         // Helpers shared by the test targets, and the one copy of the reference numbers (fixtures).
         .target(name: "BanditTestSupport", path: "Tests/Support", resources: [.copy("Fixtures")]),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditJobs", "BanditTestSupport"]),

@@ -371,8 +371,13 @@ let workloads: [String: () throws -> Void] = [
     "6": policies,
     "7": evaluation,
     "8": sweep,
+    "9": groupCommit,
+    "10": startUp,
+    "11-decisions": { try bigSweep(keep: .decisions) },
+    "11-summaries": { try bigSweep(keep: .summaries) },
 ]
-let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6", "7", "8"]
+let order = ["1-default", "1-numpy", "2-default-1", "2-default-all", "2-numpy-1", "2-numpy-all", "3", "3b", "4", "5", "6", "7", "8", "9",
+             "10", "11-decisions", "11-summaries"]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--workload", arguments.count == 2 {
