@@ -51,7 +51,7 @@ test: test-deps
 # The suites where threads meet (daemon, clients, jobs, the store's writer and readers), under
 # ThreadSanitizer, in a build of their own. Every process they start (daemons, clients) writes its
 # reports to TSAN_REPORTS; any report fails the run.
-TSAN_SUITES := \.(ConcurrencyTests|DaemonTests|DaemonLifetimeTests|ConnectionTests|SecurityTests|ClientFilesTests|CrashLoopTests|WireTests|LiveJobTests|JobGeneratorTests|JobStateCommandTests|StoreTests|FaultTests|DamageTests|EvaluateCommandTests|SweepTests)/
+TSAN_SUITES := \.(ConcurrencyTests|DaemonTests|DaemonLifetimeTests|ConnectionTests|SecurityTests|ClientFilesTests|CrashLoopTests|WireTests|LiveJobTests|JobGeneratorTests|JobStateCommandTests|StoreTests|FaultTests|DamageTests|EvaluateCommandTests|SweepTests|GroupCommitTests)/
 TSAN_REPORTS := $(CURDIR)/.build-tsan/reports
 test-tsan: test-deps
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
