@@ -17,9 +17,9 @@ func groupCommit() throws {
     var single = 0.0
     var contents: [[[String]]] = []
     for limit in [1, Footprint.commitBatchDays] {
-        var time = 0.0, counts = (rows: 0, pages: 0), bytes = 0
+        var counts = (rows: 0, pages: 0), bytes = 0
         var content: [[String]] = []
-        time = try median(3, setup: {}) {
+        let time = try median(3) {
             let directory = scratchDirectory()
             let store = try Store(directory: directory)
             defer {
